@@ -1,0 +1,156 @@
+"""The event dataset object: the canonical Ibis table plus what describes it.
+
+``EventDataset.table`` has the canonical columns (see ``dashboard.loading``) and
+``stage_rank`` (0-based position of the stage in the stage order, null when the
+stage is not in the order). ``filter`` returns a new dataset with fewer events.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from .engine import parquet_table
+from .filters import FilterState
+from .mapping import Mapping
+from .store import EVENTS, SET_ASIDE, DatasetStore
+
+
+class EventDataset:
+    """A stored touchpoint dataset, optionally narrowed by a :class:`FilterState`."""
+
+    def __init__(self, manifest: dict, folder: Path, filters: FilterState | None = None):
+        self.manifest = manifest
+        self.folder = Path(folder)
+        self.filters = filters or FilterState(dataset=manifest["id"])
+
+    # --- description -----------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.manifest["id"]
+
+    @property
+    def name(self) -> str:
+        return self.manifest.get("name", self.id)
+
+    @property
+    def mapping(self) -> Mapping:
+        return Mapping.from_dict(self.manifest.get("mapping"))
+
+    @property
+    def stage_order(self) -> list[str]:
+        return list(self.manifest.get("stage_order", []))
+
+    @property
+    def quality(self) -> dict:
+        return dict(self.manifest.get("quality", {}))
+
+    @property
+    def segments(self) -> dict[str, str]:
+        """Segment column → the label it had in the file."""
+        return {s["column"]: s["label"] for s in self.manifest.get("segments", [])}
+
+    def values(self, column: str) -> list[str]:
+        """The distinct values of a text column (most frequent first), as stored at load."""
+        return list(self.manifest.get("values", {}).get(column, []))
+
+    @property
+    def has_stages(self) -> bool:
+        return bool(self.stage_order)
+
+    @property
+    def has_revenue(self) -> bool:
+        return bool(self.mapping.revenue)
+
+    def __repr__(self) -> str:
+        return f"EventDataset(id={self.id!r}, name={self.name!r}, filters={self.filters.describe()!r})"
+
+    # --- data --------------------------------------------------------------------
+    @property
+    def base_table(self) -> ibis.Table:
+        """All events of the dataset (no filters), with ``stage_rank``."""
+        table = parquet_table(self.folder / EVENTS)
+        order = self.stage_order
+        if order:
+            rank = table.stage.cases(*[(s, i) for i, s in enumerate(order)], else_=None).cast("int16")
+        else:
+            rank = ibis.null().cast("int16")
+        return table.mutate(stage_rank=rank)
+
+    @property
+    def table(self) -> ibis.Table:
+        """The events that pass the filters."""
+        return apply_filters(self.base_table, self.filters)
+
+    def filter(self, state: FilterState | None = None, *, date_from: date | None = None, date_to: date | None = None,
+               tz: str | None = None, channels=None, stages=None, touchpoints=None, segments=None) -> "EventDataset":
+        """A new dataset with the given filters (a whole FilterState, or keyword pieces of one)."""
+        if state is None:
+            base = self.filters
+            state = FilterState(
+                dataset=self.id,
+                date_from=date_from if date_from is not None else base.date_from,
+                date_to=date_to if date_to is not None else base.date_to,
+                tz=tz or base.tz,
+                channels=tuple(channels) if channels is not None else base.channels,
+                stages=tuple(stages) if stages is not None else base.stages,
+                touchpoints=tuple(touchpoints) if touchpoints is not None else base.touchpoints,
+            ).with_segments(segments if segments is not None else base.segment_map)
+        return EventDataset(self.manifest, self.folder, state)
+
+    def to_pandas(self, limit: int | None = None) -> pd.DataFrame:
+        """The filtered events as a DataFrame, ordered by customer, time and stage."""
+        table = self.table.order_by(["customer_key", "ts", "stage_rank", "row_id"])
+        return (table.limit(limit) if limit else table).execute()
+
+    def set_aside(self) -> pd.DataFrame:
+        """The rows set aside at load, with the reason for each (empty if none)."""
+        path = self.folder / SET_ASIDE
+        if not path.exists():
+            return pd.DataFrame(columns=["_row", "_reason"])
+        frame = pd.read_parquet(path)
+        return frame.dropna(axis=1, how="all").rename(columns={"_row": "row", "_reason": "reason", "_raw_line": "raw line"})
+
+
+def apply_filters(table: ibis.Table, state: FilterState) -> ibis.Table:
+    """Date range (whole days in ``tz``), segment/channel/touchpoint values, then customers who reached a stage."""
+    conditions = []
+    if state.date_from:
+        conditions.append(table.ts >= _day_start(state.date_from, state.tz))
+    if state.date_to:
+        conditions.append(table.ts < _day_start(state.date_to + timedelta(days=1), state.tz))
+    if state.channels:
+        conditions.append(table.channel.isin(list(state.channels)))
+    if state.touchpoints:
+        conditions.append(table.touchpoint.isin(list(state.touchpoints)))
+    for column, values in state.segments:
+        if column in table.columns:
+            conditions.append(table[column].isin(list(values)))
+    filtered = table.filter(*conditions) if conditions else table
+    if state.stages:
+        reached = filtered.filter(filtered.stage.isin(list(state.stages))).select("customer_key").distinct()
+        filtered = filtered.semi_join(reached, "customer_key")
+    return filtered
+
+
+def _day_start(day: date, tz: str) -> pd.Timestamp:
+    return pd.Timestamp(day, tz=tz).tz_convert("UTC")
+
+
+_open_lock = threading.Lock()
+
+
+def open_dataset(dataset_id: str, store: DatasetStore | None = None, filters: FilterState | None = None) -> EventDataset:
+    """The stored dataset ``dataset_id`` (the sample is created on first use)."""
+    store = store or DatasetStore()
+    if dataset_id == "sample" and not store.exists("sample"):
+        from .sample import install_sample
+
+        with _open_lock:
+            if not store.exists("sample"):
+                install_sample(store)
+    manifest = store.manifest(dataset_id)
+    return EventDataset(manifest, store.folder(dataset_id), filters)

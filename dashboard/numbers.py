@@ -1,0 +1,40 @@
+"""Read numbers written by people: thousands separators, decimal commas, currency signs."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_JUNK = re.compile(r"[\s\u00a0'€$£¥₩]")
+
+
+def parse_number_text(text: str) -> float | None:
+    """'1,234.50' → 1234.5; '1.234,50' → 1234.5; '12,5' → 12.5; '1,234' → 1234; else None."""
+    cleaned = _JUNK.sub("", text)
+    if not cleaned:
+        return None
+    if "," in cleaned and "." in cleaned:
+        decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        cleaned = cleaned.replace(thousands, "").replace(decimal, ".")
+    elif "," in cleaned:
+        if re.fullmatch(r"-?\d{1,3}(,\d{3})+", cleaned):
+            cleaned = cleaned.replace(",", "")
+        else:
+            cleaned = cleaned.replace(",", ".")
+    elif re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", cleaned):
+        cleaned = cleaned.replace(".", "")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Parse a column to float; unreadable values become NA (each distinct text parsed once)."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("Float64")
+    text = values.astype("string")
+    distinct = text.dropna().unique()
+    lookup = {value: parse_number_text(value) for value in distinct}
+    return text.map(lookup).astype("Float64")
