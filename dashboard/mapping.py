@@ -157,7 +157,7 @@ def _mostly_numbers(values: pd.Series) -> bool:
     from .numbers import parse_numbers
 
     present = values.dropna()
-    return present.empty or parse_numbers(present).notna().mean() > 0.9
+    return present.empty or parse_numbers(present).notna().mean() >= 0.5
 
 
 def _is_segment(values: pd.Series) -> bool:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 SEED = 20250101
+EXTRACT_END = pd.Timestamp("2025-12-31 23:59:59", tz="UTC")  # the extract's cut-off: later journeys are in progress
 STAGES = ["awareness", "consideration", "conversion", "retention", "advocacy"]
 CHANNELS = {
     "awareness": {"paid ads": .35, "social": .30, "web": .20, "email": .10, "store": .05},
@@ -97,7 +98,7 @@ def generate(customers: int = 5000, seed: int = SEED) -> tuple[pd.DataFrame, pd.
     for n in range(1, customers + 1):
         who = {"customer_id": f"C{n:05d}", "region": _pick(rng, REGIONS), "plan": _pick(rng, PLANS),
                "campaign": _pick(rng, CAMPAIGNS), "device": _pick(rng, DEVICES)}
-        t = start + pd.Timedelta(days=float(rng.uniform(0, 300))) + pd.Timedelta(hours=float(rng.uniform(7, 22)))
+        t = start + pd.Timedelta(days=float(rng.uniform(0, 320))) + pd.Timedelta(hours=float(rng.uniform(7, 22)))
         path = _stage_path(rng, who)
         reached_end = path[-1]
         for visit, stage in enumerate(path):
@@ -120,6 +121,8 @@ def generate(customers: int = 5000, seed: int = SEED) -> tuple[pd.DataFrame, pd.
                     conversations.append(_conversation(rng, who["customer_id"], t, channel, stage, reached_end, len(conversations) + 1))
     events = pd.DataFrame(rows)
     turns = pd.DataFrame([turn for conv in conversations for turn in conv])
+    events = events[events["event_time"] <= EXTRACT_END].reset_index(drop=True)
+    turns = turns[turns["timestamp"] <= EXTRACT_END].reset_index(drop=True)
     return events, turns
 
 

@@ -1,0 +1,206 @@
+"""The Data page's parts: upload, server import folder, column mapping, stage order, quality report, library."""
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from ..api import read_events, reload_events, set_stage_order
+from ..dataset import EventDataset
+from ..mapping import ROLE_LABELS, ROLES, Mapping
+from ..settings import get_settings
+from ..timestamps import KINDS
+from .common import safe_csv, slug
+from .errors import guard, plain
+from .state import store, switch_dataset
+
+NONE = "— none —"
+FILE_TYPES = ["csv", "gz", "parquet", "xlsx", "tsv", "txt"]
+
+
+def _progress():
+    bar = st.progress(0.0, text="Starting…")
+    return lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+
+
+def upload_section() -> None:
+    st.subheader("Upload a touchpoint extract")
+    st.caption("CSV (any of , ; tab |, UTF-8 / Korean CP949 / Latin-1), CSV.GZ, Parquet or Excel .xlsx — one row per customer interaction.")
+    upload = st.file_uploader("Touchpoint file", type=FILE_TYPES, key="upload_events", label_visibility="collapsed")
+    if upload is None or st.session_state.get("uploaded_file_id") == upload.file_id:
+        return
+    with guard(stop=False), tempfile.TemporaryDirectory(prefix="jl-upload-") as scratch:
+        path = Path(scratch) / Path(upload.name).name
+        path.write_bytes(upload.getbuffer())
+        dataset = read_events(path, store=store(), origin="upload", file_name=upload.name, progress=_progress())
+        st.session_state["uploaded_file_id"] = upload.file_id
+        switch_dataset(dataset.id)
+        st.session_state["just_loaded"] = dataset.id
+        st.rerun()
+
+
+def incoming_section() -> None:
+    folder = get_settings().incoming_dir
+    files = sorted(p for p in folder.glob("*") if p.is_file() and p.name.lower().endswith((".csv", ".gz", ".parquet", ".xlsx", ".tsv", ".txt"))) if folder.exists() else []
+    with st.expander(f"Server import folder ({len(files)} file{'s' if len(files) != 1 else ''})"):
+        st.caption(f"For extracts too large to upload through the browser: copy them into {folder} on the server.")
+        if not files:
+            st.write("No files there yet.")
+        loaded = {m.get("source", {}).get("path"): m for m in store().list() if m.get("source", {}).get("origin") == "incoming"}
+        for i, path in enumerate(files):
+            stat = path.stat()
+            cols = st.columns([3, 2, 2])
+            cols[0].text(f"{path.name}  ·  {stat.st_size / 1e6:,.1f} MB  ·  {datetime.fromtimestamp(stat.st_mtime):%Y-%m-%d %H:%M}")
+            existing = loaded.get(str(path))
+            if cols[1].button("Load as new dataset", key=f"incoming_load_{i}"):
+                with guard(stop=False):
+                    dataset = read_events(path, store=store(), origin="incoming", progress=_progress())
+                    switch_dataset(dataset.id)
+                    st.session_state["just_loaded"] = dataset.id
+                    st.rerun()
+            if existing:
+                newer = stat.st_mtime > existing["source"].get("modified", 0) + 1
+                label = "Refresh (newer file)" if newer else "Refresh"
+                if cols[2].button(label, key=f"incoming_refresh_{i}", help="Re-read this file into the same dataset, keeping its mapping and stage order."):
+                    with guard(stop=False):
+                        reload_events(existing["id"], source=path, store=store(), progress=_progress())
+                        switch_dataset(existing["id"])
+                        st.rerun()
+
+
+def quality_report(dataset: EventDataset) -> None:
+    q = dataset.quality
+    st.subheader("Data quality report")
+    source = dataset.manifest.get("source", {})
+    how = [source.get("kind", "").upper()]
+    if source.get("encoding"):
+        how.append(f"encoding {source['encoding']}")
+    if source.get("delimiter"):
+        how.append("delimiter " + {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(source["delimiter"], source["delimiter"]))
+    st.caption(plain(f"{source.get('file_name', dataset.name)} · read as {', '.join(h for h in how if h)} · timestamps: {q.get('timestamp_format', '')}"))
+    c = st.columns(4)
+    c[0].metric("Rows read", f"{q.get('rows_read', 0):,}")
+    c[1].metric("Rows kept", f"{q.get('rows_kept', 0):,}")
+    c[2].metric("Rows set aside", f"{q.get('rows_set_aside', 0):,}")
+    c[3].metric("Exact duplicates (kept)", f"{q.get('duplicates', 0):,}", help="Rows with the same customer, time, stage, channel and touchpoint as another row. They are kept; they do not change customer counts.")
+    c = st.columns(4)
+    c[0].metric("Customers", f"{q.get('customers', 0):,}")
+    c[1].metric("First touchpoint", str(q.get("first_ts", ""))[:10])
+    c[2].metric("Last touchpoint", str(q.get("last_ts", ""))[:10])
+    spread = q.get("events_per_customer", {})
+    c[3].metric("Touchpoints per customer", f"{spread.get('median', 0):g} median", help=f"Mean {spread.get('mean', 0):g}, most {spread.get('max', 0):,}")
+    if q.get("timestamp_ambiguous"):
+        st.warning("The dates could be read day-first (31/12) or month-first (12/31): they were read **day-first**. If that is wrong, choose *month first* under Column mapping → Timestamp format.")
+    for warning in q.get("warnings", []):
+        st.info(plain(warning))
+    reasons = q.get("set_aside_reasons", {})
+    if reasons:
+        table = pd.DataFrame({"reason": list(reasons), "rows": list(reasons.values())})
+        st.write("Rows set aside, by reason:")
+        st.dataframe(table, hide_index=True, width="content")
+        st.download_button("Download the rows set aside (CSV)", safe_csv(dataset.set_aside()),
+                           file_name=f"{slug(dataset.name)}_rows-set-aside.csv", mime="text/csv", key="dl_set_aside")
+    else:
+        st.success("Every row was kept: nothing was set aside.")
+
+
+def mapping_editor(dataset: EventDataset) -> None:
+    mapping = dataset.mapping
+    columns = dataset.manifest.get("source", {}).get("columns", [])
+    can_reread = dataset.manifest.get("source", {}).get("stored") or dataset.manifest.get("source", {}).get("path")
+    with st.expander("Column mapping", expanded=dataset.quality.get("timestamp_ambiguous", False)):
+        st.caption("Which column plays which role. Changing it re-reads the stored file; the dataset keeps its name and id.")
+        with st.form(f"mapping_{dataset.id}"):
+            chosen = {}
+            cols = st.columns(3)
+            for i, role in enumerate(ROLES):
+                options = [NONE] + columns
+                current = getattr(mapping, role)
+                chosen[role] = cols[i % 3].selectbox(ROLE_LABELS[role], options, index=options.index(current) if current in options else 0,
+                                                     key=f"map_{role}_{dataset.id}")
+            taken = {v for v in chosen.values() if v != NONE}
+            segments = st.multiselect("Segment attributes (for filters and breakdowns)", [c for c in columns if c not in taken],
+                                      default=[s for s in mapping.segments if s not in taken], key=f"map_segments_{dataset.id}")
+            formats = ["detect"] + list(KINDS)
+            fmt = st.selectbox("Timestamp format", formats, index=formats.index(mapping.timestamp_format or "detect"),
+                               format_func=lambda k: "Detect automatically" if k == "detect" else KINDS[k], key=f"map_ts_{dataset.id}")
+            rules = _stage_rules_editor(dataset, mapping, chosen)
+            submitted = st.form_submit_button("Apply mapping", type="primary", disabled=not can_reread)
+        if submitted:
+            new = Mapping(**{r: (None if v == NONE else v) for r, v in chosen.items()}, segments=segments,
+                          timestamp_format=None if fmt == "detect" else fmt, stage_from_touchpoint=rules)
+            with guard(stop=False):
+                reload_events(dataset.id, mapping=new, store=store(), progress=_progress())
+                switch_dataset(dataset.id)
+                st.rerun()
+
+
+def _stage_rules_editor(dataset: EventDataset, mapping: Mapping, chosen: dict) -> dict[str, str]:
+    if chosen.get("stage") not in (None, NONE) or not dataset.values("touchpoint"):
+        return {}
+    st.markdown("**No stage column?** Give touchpoints a stage (leave blank to leave them without one).")
+    table = pd.DataFrame({"touchpoint": dataset.values("touchpoint")[:200]})
+    table["stage"] = table["touchpoint"].map(mapping.stage_from_touchpoint).fillna("")
+    edited = st.data_editor(table, hide_index=True, disabled=["touchpoint"], key=f"stage_rules_{dataset.id}")
+    return {row.touchpoint: row.stage for row in edited.itertuples() if str(row.stage).strip()}
+
+
+def stage_order_editor(dataset: EventDataset) -> None:
+    if not dataset.has_stages:
+        st.info("This dataset has no stage column: flows work by channel or touchpoint, and stages can be derived from touchpoints under Column mapping.")
+        return
+    with st.expander("Stage order"):
+        st.caption("Funnels and stage durations follow this order. Change the numbers and save.")
+        table = pd.DataFrame({"position": range(1, len(dataset.stage_order) + 1), "stage": dataset.stage_order})
+        edited = st.data_editor(table, hide_index=True, disabled=["stage"], key=f"stage_order_{dataset.id}",
+                                column_config={"position": st.column_config.NumberColumn(min_value=1, step=1)})
+        if st.button("Save stage order", key=f"save_order_{dataset.id}"):
+            order = edited.sort_values(["position", "stage"])["stage"].tolist()
+            with guard(stop=False):
+                set_stage_order(dataset.id, order, store=store())
+                st.rerun()
+
+
+def library(active_id: str) -> None:
+    st.subheader("Dataset library")
+    entries = store().list()
+    rows = []
+    for m in entries:
+        q = m.get("quality", {})
+        rows.append({"name": m.get("name", m["id"]), "rows": q.get("rows_kept"), "customers": q.get("customers"),
+                     "from": str(q.get("first_ts", ""))[:10], "to": str(q.get("last_ts", ""))[:10],
+                     "uploaded": str(m.get("created_at", ""))[:16].replace("T", " "),
+                     "source": m.get("source", {}).get("origin", ""), "status": "damaged: " + m["broken"] if m.get("broken") else ("active" if m["id"] == active_id else "")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if not entries:
+        return
+    names = {m["id"]: m.get("name", m["id"]) for m in entries}
+    choice = st.selectbox("Manage dataset", list(names), format_func=lambda i: names[i], key="library_choice",
+                          index=list(names).index(active_id) if active_id in names else 0)
+    cols = st.columns([1, 2, 1])
+    if cols[0].button("Open", key="library_open", disabled=choice == active_id):
+        switch_dataset(choice)
+        st.rerun()
+    new_name = cols[1].text_input("New name", value=names[choice], key=f"rename_{choice}", label_visibility="collapsed")
+    if cols[1].button("Rename", key="library_rename") and new_name.strip() and new_name != names[choice]:
+        with guard(stop=False):
+            store().update(choice, name=new_name.strip()[:120])
+            st.rerun()
+    if cols[2].button("Delete…", key="library_delete"):
+        st.session_state["confirm_delete"] = choice
+    if st.session_state.get("confirm_delete") == choice:
+        st.warning(f"Delete “{plain(names[choice])}” for everyone? This cannot be undone.")
+        yes, no = st.columns(2)
+        if yes.button("Yes, delete it", type="primary", key="library_delete_yes"):
+            with guard(stop=False):
+                store().delete(choice)
+                st.session_state.pop("confirm_delete", None)
+                if choice == active_id:
+                    switch_dataset("sample")
+                st.rerun()
+        if no.button("Cancel", key="library_delete_no"):
+            st.session_state.pop("confirm_delete", None)
+            st.rerun()

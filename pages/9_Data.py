@@ -1,0 +1,22 @@
+"""Data: upload or import extracts, map columns, set the stage order, read the quality report, manage the library."""
+import streamlit as st
+
+from dashboard import ui
+from dashboard.ui import data_page
+
+dataset = ui.active_dataset()
+st.title("Data")
+if st.session_state.pop("just_loaded", None) == dataset.id:
+    st.success(f"Loaded “{ui.plain(dataset.name)}”: {dataset.quality.get('rows_kept', 0):,} touchpoints from {dataset.quality.get('customers', 0):,} customers. It is now the active dataset on every page.")
+left, right = st.columns([3, 2])
+with left:
+    data_page.upload_section()
+with right:
+    data_page.incoming_section()
+st.divider()
+st.header(ui.plain(dataset.name))
+data_page.quality_report(dataset)
+data_page.mapping_editor(dataset)
+data_page.stage_order_editor(dataset)
+st.divider()
+data_page.library(dataset.id)
