@@ -98,7 +98,9 @@ def parse_timestamps(values: pd.Series, fmt: TimestampFormat) -> tuple[pd.Series
     ts = ts.dt.as_unit("us")
     offset = _offsets(values, fmt)
     reason = pd.Series(pd.NA, index=index, dtype="string")
-    missing = values.isna() | (values.astype("string").str.strip() == "")
+    missing = values.isna()
+    if not (pd.api.types.is_datetime64_any_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype)):
+        missing = missing | (values.astype("string").str.strip() == "").fillna(False)
     reason[ts.isna() & ~missing] = "unreadable timestamp"
     reason[missing] = "missing timestamp"
     latest = pd.Timestamp.now(tz="UTC") + LATEST_AHEAD

@@ -1,0 +1,92 @@
+"""Stage durations: time from a customer's first event in stage k to their first event in stage k+1.
+
+Only customers with both stages count; when the second comes earlier than the first
+the customer is counted as out of order and left out of the quantiles (not hidden).
+Quantiles interpolate linearly; durations are in seconds.
+"""
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from .dataset import EventDataset
+from .errors import OptionError
+from .journeys import customer_attribute, seconds_between
+
+QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
+
+
+def _stages(events: EventDataset, stages) -> list[str]:
+    if not events.has_stages:
+        raise OptionError("stages", stages, "a dataset with a stage column (this one has none)")
+    stages = list(stages) if stages else events.stage_order
+    unknown = [s for s in stages if s not in events.stage_order]
+    if unknown or len(stages) < 2:
+        raise OptionError("stages", stages, "two or more stages of this dataset, in order")
+    return stages
+
+
+def _firsts(events: EventDataset, stages: list[str]) -> ibis.Table:
+    t = events.table
+    return t.group_by("customer_key").aggregate(**{f"f{i}": t.ts.min(where=t.stage == s) for i, s in enumerate(stages)})
+
+
+def transition_seconds(events: EventDataset, from_stage: str, to_stage: str) -> ibis.Table:
+    """customer_key, seconds: per customer with both stages (negative = out of order)."""
+    firsts = _firsts(events, [from_stage, to_stage])
+    both = firsts.filter(firsts.f0.notnull() & firsts.f1.notnull())
+    return both.select("customer_key", seconds=seconds_between(both.f1, both.f0))
+
+
+def stage_durations(events: EventDataset, *, stages=None, by: str | None = None) -> pd.DataFrame:
+    """Per consecutive pair of ``stages`` (default: the stage order). Columns: from_stage, to_stage,
+    customers, p25, median, p75, p90 (seconds), out_of_order (customers whose second stage came first);
+    with ``by`` a segment attribute, a leading ``segment`` column."""
+    stages = _stages(events, stages)
+    if by is not None and by not in events.segments:
+        raise OptionError("by", by, f"one of {', '.join(events.segments) or 'no segment attributes'}")
+    firsts = _firsts(events, stages)
+    if by:
+        firsts = firsts.left_join(customer_attribute(events.table, by), "customer_key").drop("customer_key_right")
+    parts = []
+    for i in range(len(stages) - 1):
+        gap = seconds_between(firsts[f"f{i + 1}"], firsts[f"f{i}"])
+        both = firsts.filter(firsts[f"f{i}"].notnull() & firsts[f"f{i + 1}"].notnull()).mutate(gap=gap)
+        ok = both.gap >= 0
+        keys = {"segment": both.segment.fill_null("(blank)")} if by else {}
+        aggregated = both.group_by(**keys).aggregate(
+            customers=ok.sum(), out_of_order=(~ok).sum(),
+            **{name: both.gap.quantile(q, where=ok) for name, q in QUANTILES.items()},
+        ) if by else both.aggregate(
+            customers=ok.sum(), out_of_order=(~ok).sum(),
+            **{name: both.gap.quantile(q, where=ok) for name, q in QUANTILES.items()},
+        )
+        parts.append(aggregated.mutate(from_stage=ibis.literal(stages[i]), to_stage=ibis.literal(stages[i + 1]), position=i))
+    frame = ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
+    sort = ["segment", "position"] if by else ["position"]
+    frame = frame.sort_values(sort).reset_index(drop=True)
+    for column in ("customers", "out_of_order"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    columns = (["segment"] if by else []) + ["from_stage", "to_stage", "customers", *QUANTILES, "out_of_order"]
+    return frame[columns]
+
+
+def duration_histogram(events: EventDataset, from_stage: str, to_stage: str, *, bins: int = 30) -> pd.DataFrame:
+    """Histogram of in-order durations (days) for one transition. Columns: bin_start_days, bin_end_days, customers."""
+    seconds = transition_seconds(events, from_stage, to_stage)
+    values = seconds.filter(seconds.seconds >= 0).seconds.execute() / 86400
+    if values.empty:
+        return pd.DataFrame(columns=["bin_start_days", "bin_end_days", "customers"])
+    counts, edges = pd.Series(values).pipe(lambda s: __import__("numpy").histogram(s, bins=bins))
+    return pd.DataFrame({"bin_start_days": edges[:-1], "bin_end_days": edges[1:], "customers": counts})
+
+
+def readable_duration(seconds: float) -> str:
+    """4500 → '1.2 h'; 200000 → '2.3 days'."""
+    if seconds != seconds:
+        return "—"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400 * 2:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"

@@ -1,0 +1,129 @@
+"""Flows: each customer's path over the first N steps, as Sankey links and top paths.
+
+A path is the customer's sequence of stage, channel or touchpoint values in event
+order (time, then stage order, then row order), consecutive repeats collapsed unless
+asked otherwise. Paths shorter than N end in an "End" node. Each customer contributes
+one path, so every number is unique customers. Paths are computed once per call in
+the engine and come back as distinct paths with their customer counts.
+"""
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from .dataset import EventDataset
+from .errors import OptionError
+from .journeys import EVENT_ORDER, check_dimension
+from .overview import conversion_stage
+
+END = "End"
+OTHER = "Other"
+MAX_STEPS = 10
+
+
+def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, collapse_repeats: bool = True,
+                anchor: str | None = None, anchor_mode: str = "start") -> pd.DataFrame:
+    """Distinct paths: columns s1..sN (None after a path ends), customers, converted (customers on the
+    path who reached the conversion stage in the filtered events).
+
+    ``anchor`` with ``anchor_mode='start'`` starts each path at the customer's first occurrence of the
+    value; ``'end'`` keeps the steps leading up to (and including) that first occurrence, with the
+    anchor at step N. Customers without the anchor are left out."""
+    check_dimension(events, dimension)
+    if not 1 <= int(max_steps) <= MAX_STEPS:
+        raise OptionError("max_steps", max_steps, f"a whole number from 1 to {MAX_STEPS}")
+    if anchor_mode not in ("start", "end"):
+        raise OptionError("anchor_mode", anchor_mode, "'start' or 'end'")
+    max_steps = int(max_steps)
+    t = events.table
+    steps = t.select("customer_key", *EVENT_ORDER, value=t[dimension].fill_null("(none)"))
+    order = [steps[c] for c in EVENT_ORDER]
+    steps = steps.mutate(seq=ibis.row_number().over(group_by=steps.customer_key, order_by=order))
+    if anchor is not None:
+        first = steps.filter(steps.value == anchor).group_by("customer_key").aggregate(anchor_seq=steps.seq.min())
+        steps = steps.join(first, "customer_key")
+        steps = steps.filter(steps.seq >= steps.anchor_seq) if anchor_mode == "start" else steps.filter(steps.seq <= steps.anchor_seq)
+    if collapse_repeats:
+        previous = steps.value.lag().over(group_by=steps.customer_key, order_by=steps.seq)
+        steps = steps.filter(previous.isnull() | (previous != steps.value))
+    if anchor is not None and anchor_mode == "end":
+        back = ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq.desc())
+        steps = steps.mutate(pos=max_steps - back).filter(lambda s: s.pos >= 1)
+    else:
+        steps = steps.mutate(pos=ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq) + 1)
+        steps = steps.filter(steps.pos <= max_steps)
+    wide = steps.group_by("customer_key").aggregate(**{f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, max_steps + 1)})
+    target = conversion_stage(events.stage_order)
+    if target:
+        converted = t.group_by("customer_key").aggregate(converted=(t.stage == target).any().cast("int64"))
+        wide = wide.left_join(converted, "customer_key").drop("customer_key_right")
+    else:
+        wide = wide.mutate(converted=ibis.literal(0, "int64"))
+    columns = [f"s{i}" for i in range(1, max_steps + 1)]
+    grouped = wide.group_by(columns).aggregate(customers=wide.count(), converted=wide.converted.fill_null(0).sum())
+    frame = grouped.execute()
+    frame = frame.astype({c: object for c in columns})
+    frame[columns] = frame[columns].where(frame[columns].notna(), None)
+    return frame.sort_values("customers", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def group_rare(paths: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    """Replace values whose share of the customers at their step is below ``min_share`` by "Other"."""
+    if min_share <= 0 or paths.empty:
+        return paths
+    paths = paths.copy()
+    for column in [c for c in paths.columns if c.startswith("s") and c[1:].isdigit()]:
+        present = paths[column].notna()
+        share = paths[present].groupby(column)["customers"].sum() / paths.loc[present, "customers"].sum()
+        rare = set(share[share < min_share].index)
+        paths.loc[paths[column].isin(rare), column] = OTHER
+    step_columns = [c for c in paths.columns if c.startswith("s") and c[1:].isdigit()]
+    return paths.groupby(step_columns, dropna=False, as_index=False)[["customers", "converted"]].sum()
+
+
+def links_from_paths(paths: pd.DataFrame) -> pd.DataFrame:
+    """Sankey links: step (the source's 1-based position), source, target, customers.
+    A path that ends before the last step links to "End" once."""
+    steps = [c for c in paths.columns if c.startswith("s") and c[1:].isdigit()]
+    rows = []
+    for i, column in enumerate(steps[:-1], start=1):
+        here = paths[paths[column].notna()]
+        target = here[steps[i]].where(here[steps[i]].notna(), END)
+        rows.append(pd.DataFrame({"step": i, "source": here[column], "target": target, "customers": here["customers"]}))
+    if not rows:
+        return pd.DataFrame(columns=["step", "source", "target", "customers"])
+    links = pd.concat(rows).groupby(["step", "source", "target"], as_index=False)["customers"].sum()
+    links["customers"] = links["customers"].astype("int64")
+    return links.sort_values(["step", "customers", "source", "target"], ascending=[True, False, True, True]).reset_index(drop=True)
+
+
+def flow(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, collapse_repeats: bool = True,
+         anchor: str | None = None, anchor_mode: str = "start", min_share: float = 0.0) -> pd.DataFrame:
+    """Sankey links of the first ``max_steps`` steps. Columns: step, source, target, customers
+    (step = the source's 1-based position; the target is at step+1; "End" where a path stops)."""
+    paths = path_counts(events, dimension=dimension, max_steps=max_steps, collapse_repeats=collapse_repeats,
+                        anchor=anchor, anchor_mode=anchor_mode)
+    return links_from_paths(group_rare(paths, min_share))
+
+
+def paths_table(paths: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
+    """Top paths from path counts. Columns: path (" → "), customers, share (% of all customers in view),
+    conversion_rate (% of the path's customers who reached the conversion stage)."""
+    steps = [c for c in paths.columns if c.startswith("s") and c[1:].isdigit()]
+    total = paths["customers"].sum()
+    text = paths[steps].apply(lambda row: " → ".join(v for v in row if v is not None and v == v), axis=1) if len(paths) else pd.Series(dtype=str)
+    frame = pd.DataFrame({"path": text, "customers": paths["customers"], "converted": paths["converted"]})
+    frame = frame.groupby("path", as_index=False).sum().sort_values(["customers", "path"], ascending=[False, True])
+    frame["share"] = frame["customers"] / total * 100 if total else 0.0
+    frame["conversion_rate"] = frame["converted"] / frame["customers"] * 100
+    frame["customers"] = frame["customers"].astype("int64")
+    return frame[["path", "customers", "share", "conversion_rate"]].head(limit).reset_index(drop=True)
+
+
+def top_paths(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, limit: int = 20,
+              collapse_repeats: bool = True, anchor: str | None = None, anchor_mode: str = "start") -> pd.DataFrame:
+    """The most common paths. Columns: path, customers, share (% of all customers in the view),
+    conversion_rate (% of the path's customers who reached the conversion stage)."""
+    paths = path_counts(events, dimension=dimension, max_steps=max_steps, collapse_repeats=collapse_repeats,
+                        anchor=anchor, anchor_mode=anchor_mode)
+    return paths_table(paths, limit)

@@ -1,0 +1,189 @@
+"""Funnels: how many customers reach each step, in order or in any order, within a window.
+
+Ordered: a customer enters at their first step-1 event (t1) and reaches step j at
+their first step-j event at or after the time they reached step j−1; with a window W
+every step must also fall within W of t1. Any order: step j is reached when the
+customer has events in all of steps 1..j (within W of t1, before or after, when W is
+set). Counts are unique customers.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from .dataset import EventDataset
+from .errors import OptionError
+from .journeys import check_dimension, customer_attribute, default_steps, seconds_between, window_seconds
+
+ORDERS = ("ordered", "any")
+MIN_SEGMENT = 30
+
+
+def _resolve(events: EventDataset, steps, order: str, dimension: str | None) -> tuple[str, list[str]]:
+    if order not in ORDERS:
+        raise OptionError("order", order, "'ordered' or 'any'")
+    default_dimension, default = default_steps(events)
+    dimension = check_dimension(events, dimension or default_dimension)
+    steps = list(steps) if steps else (default if dimension == default_dimension else events.values(dimension)[:4])
+    if not steps:
+        raise OptionError("steps", steps, "at least one step value")
+    return dimension, steps
+
+
+def funnel_customers(events: EventDataset, steps=None, *, order: str = "ordered", window: timedelta | None = None,
+                     dimension: str | None = None) -> ibis.Table:
+    """One row per entering customer: customer_key, t1 (entry time), reached (steps reached, 1..k),
+    t_last (time the last reached step was reached)."""
+    dimension, steps = _resolve(events, steps, order, dimension)
+    limit = window_seconds(window)
+    t = events.table
+    step_index = t[dimension].cases(*[(value, i) for i, value in enumerate(dict.fromkeys(steps))], else_=None)
+    hits = t.filter(t[dimension].isin(steps)).select("customer_key", "ts", value=t[dimension])
+    entry = hits.filter(hits.value == steps[0]).group_by("customer_key").aggregate(t1=hits.ts.min())
+    if order == "ordered":
+        return _ordered(hits, entry, steps, limit)
+    return _any_order(hits, entry, steps, limit)
+
+
+def _ordered(hits: ibis.Table, entry: ibis.Table, steps: list[str], limit: int | None) -> ibis.Table:
+    reached = entry.mutate(t_prev=entry.t1)
+    levels = [reached.select("customer_key", t_1=reached.t_prev)]
+    for j, value in enumerate(steps[1:], start=2):
+        candidates = hits.filter(hits.value == value)
+        joined = candidates.join(reached, "customer_key").filter(lambda r: r.ts >= r.t_prev)
+        if limit is not None:
+            joined = joined.filter(seconds_between(joined.ts, joined.t1) <= limit)
+        reached = joined.group_by(["customer_key", "t1"]).aggregate(t_prev=joined.ts.min())
+        levels.append(reached.select("customer_key", **{f"t_{j}": reached.t_prev}))
+    result = entry
+    for j, level in enumerate(levels[1:], start=2):
+        result = result.left_join(level, "customer_key").drop(f"customer_key_right")
+    count = ibis.literal(1)
+    last = result.t1
+    for j in range(2, len(steps) + 1):
+        count = count + result[f"t_{j}"].notnull().cast("int32")
+        last = ibis.coalesce(result[f"t_{j}"], last)
+    return result.select("customer_key", "t1", reached=count, t_last=last)
+
+
+def _any_order(hits: ibis.Table, entry: ibis.Table, steps: list[str], limit: int | None) -> ibis.Table:
+    joined = hits.join(entry, "customer_key")
+    if limit is not None:
+        gap = seconds_between(joined.ts, joined.t1)
+        joined = joined.filter((gap <= limit) & (gap >= -limit))
+    flags = {f"has_{j}": (joined.value == v).any() for j, v in enumerate(steps, start=1)}
+    firsts = {f"first_{j}": joined.ts.min(where=joined.value == v) for j, v in enumerate(steps, start=1)}
+    per = joined.group_by(["customer_key", "t1"]).aggregate(**flags, **firsts)
+    reached = ibis.literal(0)
+    chain = ibis.literal(True)
+    last = per.t1
+    for j in range(1, len(steps) + 1):
+        chain = chain & per[f"has_{j}"]
+        reached = reached + chain.cast("int32")
+        last = ibis.greatest(last, per[f"first_{j}"]) if j > 1 else last
+    return per.select("customer_key", "t1", reached=reached, t_last=ibis.cases((reached == len(steps), last), else_=per.t1))
+
+
+def funnel(events: EventDataset, steps=None, *, order: str = "ordered", window: timedelta | None = None,
+           dimension: str | None = None) -> pd.DataFrame:
+    """Customers per step. Columns: step, customers, pct_of_first, pct_of_previous, dropped
+    (customers who reached the previous step but not this one; 0 for the first step)."""
+    dimension, steps = _resolve(events, steps, order, dimension)
+    per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
+    counts = per.aggregate(**{f"s{j}": (per.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
+    values = [int(counts[f"s{j}"].iloc[0] or 0) for j in range(1, len(steps) + 1)]
+    return _table(steps, values)
+
+
+def _table(steps: list[str], values: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame({"step": steps, "customers": values})
+    first = values[0] if values else 0
+    previous = [values[0]] + values[:-1] if values else []
+    frame["pct_of_first"] = [v / first * 100 if first else np.nan for v in values]
+    frame["pct_of_previous"] = [v / p * 100 if p else np.nan for v, p in zip(values, previous)]
+    frame["dropped"] = [p - v for v, p in zip(values, previous)]
+    return frame
+
+
+def funnel_breakdown(events: EventDataset, attribute: str, steps=None, *, order: str = "ordered",
+                     window: timedelta | None = None, dimension: str | None = None) -> pd.DataFrame:
+    """One funnel per value of a segment ``attribute`` (the customer's value at their first event).
+    Columns: segment, step, customers, pct_of_first, pct_of_previous, dropped, segment_size, too_small."""
+    if attribute not in events.segments:
+        raise OptionError("attribute", attribute, f"one of {', '.join(events.segments) or 'no segment attributes'}")
+    dimension, steps = _resolve(events, steps, order, dimension)
+    per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
+    segment = customer_attribute(events.table, attribute)
+    joined = per.left_join(segment, "customer_key")
+    grouped = joined.group_by(segment=joined.segment.fill_null("(blank)")).aggregate(
+        **{f"s{j}": (joined.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
+    frames = []
+    for row in grouped.sort_values("s1", ascending=False).itertuples(index=False):
+        values = [int(getattr(row, f"s{j}")) for j in range(1, len(steps) + 1)]
+        frame = _table(steps, values)
+        frame.insert(0, "segment", row.segment)
+        frame["segment_size"] = values[0]
+        frame["too_small"] = values[0] < MIN_SEGMENT
+        frames.append(frame)
+    columns = ["segment", "step", "customers", "pct_of_first", "pct_of_previous", "dropped", "segment_size", "too_small"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def segment_test(breakdown: pd.DataFrame) -> dict:
+    """Chi-square test of overall conversion (first → last step) across segments of 30+ customers.
+    Returns {'p_value', 'segments_tested', 'significant'} (p_value NaN with fewer than 2 segments)."""
+    from scipy.stats import chi2_contingency
+
+    last = breakdown.groupby("segment", sort=False).tail(1)
+    usable = last[~last["too_small"]]
+    if len(usable) < 2:
+        return {"p_value": float("nan"), "segments_tested": len(usable), "significant": False}
+    table = np.array([usable["customers"], usable["segment_size"] - usable["customers"]]).T
+    if (table.sum(axis=0) == 0).any():
+        return {"p_value": 1.0, "segments_tested": len(usable), "significant": False}
+    p_value = float(chi2_contingency(table)[1])
+    return {"p_value": p_value, "segments_tested": len(usable), "significant": p_value < 0.05}
+
+
+def conversion_over_time(events: EventDataset, steps=None, *, order: str = "ordered", window: timedelta | None = None,
+                         freq: str = "week", dimension: str | None = None) -> pd.DataFrame:
+    """Conversion by entry cohort. Columns: cohort (start of the week/month of t1, UTC), entered,
+    converted (reached the last step), conversion_rate (%)."""
+    if freq not in ("week", "month"):
+        raise OptionError("freq", freq, "'week' or 'month'")
+    dimension, steps = _resolve(events, steps, order, dimension)
+    per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
+    grouped = per.group_by(cohort=per.t1.truncate("W" if freq == "week" else "M")).aggregate(
+        entered=per.count(), converted=(per.reached == len(steps)).sum())
+    frame = grouped.execute().sort_values("cohort").reset_index(drop=True)
+    frame["converted"] = frame["converted"].fillna(0).astype("int64")
+    frame["conversion_rate"] = frame["converted"] / frame["entered"] * 100
+    return frame
+
+
+def time_to_convert(events: EventDataset, steps=None, *, order: str = "ordered", window: timedelta | None = None,
+                    dimension: str | None = None) -> pd.DataFrame:
+    """Converters only: customer_id and seconds from step 1 to the last step."""
+    dimension, steps = _resolve(events, steps, order, dimension)
+    per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
+    done = per.filter(per.reached == len(steps))
+    ids = events.table.select("customer_key", "customer_id").distinct()
+    out = done.join(ids, "customer_key").select("customer_id", seconds=seconds_between(done.t_last, done.t1))
+    return out.order_by("seconds").execute()
+
+
+def step_customers(events: EventDataset, step: int, steps=None, *, outcome: str = "dropped", order: str = "ordered",
+                   window: timedelta | None = None, dimension: str | None = None) -> pd.DataFrame:
+    """Customers who reached step ``step`` (1-based) and then dropped (``outcome='dropped'``) or continued.
+    Columns: customer_id, entered_at, steps_reached."""
+    dimension, steps = _resolve(events, steps, order, dimension)
+    if not 1 <= step < len(steps) + (outcome == "dropped"):
+        raise OptionError("step", step, f"a step number from 1 to {len(steps) - (outcome != 'dropped')}")
+    per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
+    chosen = per.filter(per.reached == step) if outcome == "dropped" else per.filter(per.reached > step)
+    ids = events.table.select("customer_key", "customer_id").distinct()
+    out = chosen.join(ids, "customer_key").select("customer_id", entered_at=chosen.t1, steps_reached=chosen.reached)
+    return out.order_by("customer_id").execute()
