@@ -4,10 +4,14 @@ import streamlit as st
 from dashboard import ui
 
 st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
+ui.use_app_navigation()
 
 PAGES = [
-    st.Page("pages/1_Overview.py", title="Overview", icon=":material/insights:", url_path="overview", default=True),
-    st.Page("pages/9_Data.py", title="Data", icon=":material/database:", url_path="data"),
+    st.Page("pages/1_Overview.py", title="Overview", icon=":material/insights:", default=True),
+    st.Page("pages/2_Funnel.py", title="Funnel", icon=":material/filter_alt:"),
+    st.Page("pages/3_Flow.py", title="Flow", icon=":material/account_tree:"),
+    st.Page("pages/4_Stage_durations.py", title="Stage durations", icon=":material/timer:"),
+    st.Page("pages/9_Data.py", title="Data", icon=":material/database:"),
 ]
 navigation = st.navigation(PAGES)
 

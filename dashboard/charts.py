@@ -41,3 +41,109 @@ def channel_mix(table: pd.DataFrame, colors: dict[str, str], stage_order: list[s
     fig.update_traces(hovertemplate="%{y} · %{fullData.name}: %{x:.0%} (%{customdata[0]:,} touchpoints)<extra></extra>")
     fig.update_xaxes(tickformat=".0%")
     return _style(fig)
+
+
+def funnel_chart(table: pd.DataFrame, colors: dict[str, str] | None = None) -> go.Figure:
+    """Horizontal funnel: customers per step with the count and % of step 1 on each bar."""
+    text = [f"{c:,} ({p:.1f}%)" for c, p in zip(table["customers"], table["pct_of_first"].fillna(0))]
+    fig = go.Figure(go.Funnel(y=table["step"].astype(str), x=table["customers"], text=text, textinfo="text",
+                              marker=dict(color=[(colors or {}).get(s, "#4C78A8") for s in table["step"]]),
+                              hovertemplate="%{y}: %{x:,} customers<extra></extra>"))
+    fig.update_yaxes(automargin=True)
+    return _style(fig, height=80 + 70 * len(table))
+
+
+def breakdown_chart(table: pd.DataFrame, steps: list[str]) -> go.Figure:
+    """Grouped bars: % of each segment's entrants reaching each step."""
+    data = table.assign(label=table["segment"].astype(str) + " (" + table["segment_size"].map("{:,}".format) + ")")
+    fig = px.bar(data, x="step", y="pct_of_first", color="label", barmode="group", text=data["pct_of_first"].map("{:.0f}%".format),
+                 category_orders={"step": steps}, labels={"pct_of_first": "% of the segment's entrants", "step": "", "label": ""},
+                 color_discrete_sequence=PALETTE)
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    return _style(fig, height=460)
+
+
+def cohort_chart(table: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    fig.add_bar(x=table["cohort"], y=table["entered"], name="Customers entering", marker_color="#c9d6ea", yaxis="y2",
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,} entered<extra></extra>")
+    fig.add_scatter(x=table["cohort"], y=table["conversion_rate"], name="Conversion rate", mode="lines+markers",
+                    line=dict(color="#2f6fdf", width=3), hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}%<extra></extra>")
+    fig.update_layout(yaxis=dict(title="Conversion rate (%)", rangemode="tozero"),
+                      yaxis2=dict(title="Customers entering", overlaying="y", side="right", showgrid=False, rangemode="tozero"))
+    return _style(fig)
+
+
+def histogram_chart(days: pd.Series, label: str) -> go.Figure:
+    fig = px.histogram(x=days, nbins=30, labels={"x": label, "count": "Customers"}, color_discrete_sequence=["#4C78A8"])
+    fig.update_layout(yaxis_title="Customers", bargap=0.05)
+    return _style(fig, height=360)
+
+
+def binned_histogram(table: pd.DataFrame, label: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=(table["bin_start_days"] + table["bin_end_days"]) / 2, y=table["customers"],
+                           width=(table["bin_end_days"] - table["bin_start_days"]) * 0.95, marker_color="#4C78A8",
+                           hovertemplate="%{x:.1f} days: %{y:,} customers<extra></extra>"))
+    fig.update_layout(xaxis_title=label, yaxis_title="Customers")
+    return _style(fig, height=360)
+
+
+def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.Figure:
+    """Sankey with one column of nodes per step; hovers show customers and their share of the view."""
+    nodes: dict[tuple[int, str], int] = {}
+    for row in links.itertuples(index=False):
+        nodes.setdefault((row.step, row.source), len(nodes))
+        nodes.setdefault((row.step + 1, row.target), len(nodes))
+    inflow: dict[tuple[int, str], int] = {}
+    for row in links.itertuples(index=False):
+        inflow[(row.step + 1, row.target)] = inflow.get((row.step + 1, row.target), 0) + row.customers
+        if row.step == 1:
+            inflow[(1, row.source)] = inflow.get((1, row.source), 0) + row.customers
+    last = max((k[0] for k in nodes), default=1)
+    keys = list(nodes)
+    labels = [f"{v}" for _, v in keys]
+    node_colors = [colors.get(v, "#bbbbbb" if v in ("End", "Other") else "#8c9bb5") for _, v in keys]
+    x = [0.001 + 0.998 * (s - 1) / max(last - 1, 1) for s, _ in keys]
+    y = _stacked_y(keys, inflow)
+    custom = [f"step {s}: {inflow.get((s, v), 0):,} customers ({inflow.get((s, v), 0) / total:.1%})" if total else "" for s, v in keys]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=labels, color=node_colors, x=x, y=y, pad=18, thickness=18, customdata=custom,
+                  hovertemplate="%{label} — %{customdata}<extra></extra>"),
+        link=dict(source=[nodes[(r.step, r.source)] for r in links.itertuples()],
+                  target=[nodes[(r.step + 1, r.target)] for r in links.itertuples()],
+                  value=links["customers"].tolist(),
+                  customdata=[f"{c / total:.1%}" if total else "" for c in links["customers"]],
+                  hovertemplate="%{source.label} → %{target.label}: %{value:,} customers (%{customdata} of the view)<extra></extra>",
+                  color="rgba(120,140,170,0.25)"),
+    ))
+    return _style(fig, height=560)
+
+
+def _stacked_y(keys: list[tuple[int, str]], size: dict[tuple[int, str], int]) -> list[float]:
+    """Vertical centre of each node: nodes of a step stacked by size, "Other" and "End" at the bottom."""
+    positions = {}
+    for step in {s for s, _ in keys}:
+        column = sorted((k for k in keys if k[0] == step), key=lambda k: (k[1] in ("Other", "End"), -size.get(k, 0), k[1]))
+        total = sum(size.get(k, 0) for k in column) or 1
+        gap = 0.04 / max(len(column) - 1, 1)
+        top = 0.0
+        for k in column:
+            height = size.get(k, 0) / total * (1 - 0.04)
+            positions[k] = min(max(top + height / 2, 0.001), 0.999)
+            top += height + gap
+    return [positions[k] for k in keys]
+
+
+def durations_box(table: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
+    """One box per transition from its quantiles (days): box p25–p75, line at the median, whisker to p90."""
+    fig = go.Figure()
+    for row in table.itertuples(index=False):
+        name = f"{row.from_stage} → {row.to_stage}"
+        days = [v / 86400 for v in (row.p25, row.median, row.p75, row.p90)]
+        fig.add_trace(go.Box(x=[name], name=name, q1=[days[0]], median=[days[1]], q3=[days[2]], lowerfence=[days[0]], upperfence=[days[3]],
+                             marker_color=colors.get(row.to_stage, "#4C78A8"), boxpoints=False, orientation="v",
+                             hoverinfo="skip"))
+        fig.add_annotation(x=name, y=days[3], text=f"median {days[1]:.1f} d · n={row.customers:,}", showarrow=False, yshift=14)
+    fig.update_layout(yaxis_title="Days (box p25–p75, line median, whisker p90)", showlegend=False)
+    return _style(fig, height=460)

@@ -65,3 +65,48 @@ def channel_mix_by_stage(events: EventDataset) -> pd.DataFrame:
     rank = {s: i for i, s in enumerate(events.stage_order)}
     frame = frame.sort_values(["stage", "touchpoints"], key=lambda c: c.map(rank) if c.name == "stage" else -c)
     return frame.reset_index(drop=True)
+
+
+def segment_conversion(events: EventDataset) -> pd.DataFrame:
+    """Conversion by segment value, for every segment attribute. Columns: attribute, segment, customers,
+    converted (reached the conversion stage), conversion_rate (%). A customer's segment is the value at
+    their first event."""
+    from .journeys import customer_attribute
+
+    target = conversion_stage(events.stage_order)
+    if not target or not events.segments:
+        return pd.DataFrame(columns=["attribute", "segment", "customers", "converted", "conversion_rate"])
+    t = events.table
+    converted = t.group_by("customer_key").aggregate(converted=(t.stage == target).any().cast("int64"))
+    frames = []
+    for column in events.segments:
+        joined = customer_attribute(t, column).join(converted, "customer_key")
+        grouped = joined.group_by("segment").aggregate(customers=joined.count(), converted=joined.converted.sum()).execute()
+        grouped.insert(0, "attribute", column)
+        frames.append(grouped)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["segment"] = frame["segment"].fillna("(blank)")
+    frame["conversion_rate"] = frame["converted"] / frame["customers"] * 100
+    return frame.sort_values(["attribute", "conversion_rate"], ascending=[True, False]).reset_index(drop=True)
+
+
+def what_stands_out(funnel_table: pd.DataFrame, durations_table: pd.DataFrame | None, segments: pd.DataFrame,
+                    min_customers: int = 30) -> list[str]:
+    """Short sentences: largest drop-off, slowest stage, best and worst segment by conversion (with sizes)."""
+    from .takeaways import durations_takeaway, funnel_takeaway
+
+    notes = []
+    drop = funnel_takeaway(funnel_table) if funnel_table is not None else None
+    if drop:
+        notes.append(drop.split(" Overall")[0])
+    slow = durations_takeaway(durations_table) if durations_table is not None and len(durations_table) else None
+    if slow:
+        notes.append(slow.split(";")[0] + ").")
+    judged = segments[segments["customers"] >= min_customers] if len(segments) else segments
+    if len(judged) >= 2:
+        best, worst = judged.loc[judged["conversion_rate"].idxmax()], judged.loc[judged["conversion_rate"].idxmin()]
+        notes.append(f"Best segment by conversion: {best['attribute']} = {best['segment']}, {best['conversion_rate']:.1f}% "
+                     f"of {int(best['customers']):,} customers.")
+        notes.append(f"Worst segment by conversion: {worst['attribute']} = {worst['segment']}, {worst['conversion_rate']:.1f}% "
+                     f"of {int(worst['customers']):,} customers.")
+    return notes

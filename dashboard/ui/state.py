@@ -128,8 +128,24 @@ ACTIVE_KEY = "jl_active_dataset"
 
 def set_active(dataset: EventDataset) -> None:
     st.session_state[ACTIVE_KEY] = dataset
+    st.session_state["jl_app_ran"] = True
+
+
+def use_app_navigation() -> None:
+    """Make every run go through app.py's ``st.navigation``.
+
+    A fresh server whose first visitor opens a page link runs that page alone (Streamlit's
+    older pages-folder mode, decided before app.py runs). We switch that mode off here.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
 
 
 def active_dataset() -> EventDataset:
     """The dataset with the current filters, prepared by app.py for this run."""
+    if ACTIVE_KEY not in st.session_state or not st.session_state.get("jl_app_ran"):
+        use_app_navigation()  # the page was run without app.py: run again through it
+        st.rerun()
+    st.session_state["jl_app_ran"] = False
     return st.session_state[ACTIVE_KEY]

@@ -1,0 +1,52 @@
+"""Plain-language takeaways from tidy tables: one sentence under each chart."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .durations import readable_duration
+
+
+def funnel_takeaway(table: pd.DataFrame) -> str | None:
+    """'Biggest drop-off: consideration → conversion — 1,531 of 2,653 customers (58%) did not continue.'"""
+    if len(table) < 2 or table["customers"].iloc[0] == 0:
+        return None
+    prev = table["customers"].shift(1)
+    rate = (table["dropped"] / prev).iloc[1:]
+    if rate.isna().all():
+        return None
+    i = rate.idxmax()
+    return (f"Biggest drop-off: {table['step'].iloc[i - 1]} → {table['step'].iloc[i]} — {int(table['dropped'].iloc[i]):,} of "
+            f"{int(prev.iloc[i]):,} customers ({rate.loc[i]:.0%}) did not continue. Overall, {table['pct_of_first'].iloc[-1]:.1f}% "
+            f"of the {int(table['customers'].iloc[0]):,} who entered reached {table['step'].iloc[-1]}.")
+
+
+def breakdown_takeaway(table: pd.DataFrame, test: dict) -> str | None:
+    last = table.groupby("segment", sort=False).tail(1)
+    judged = last[~last["too_small"]]
+    if len(judged) < 2:
+        return "Fewer than two segments have 30 or more customers, so no comparison is made."
+    best, worst = judged.loc[judged["pct_of_first"].idxmax()], judged.loc[judged["pct_of_first"].idxmin()]
+    verdict = (f"the difference is statistically significant (chi-square p = {test['p_value']:.3f})" if test["significant"]
+               else f"the difference could be chance (chi-square p = {test['p_value']:.2f})")
+    return (f"{best['segment']} converts best ({best['pct_of_first']:.1f}% of {int(best['segment_size']):,}), "
+            f"{worst['segment']} worst ({worst['pct_of_first']:.1f}% of {int(worst['segment_size']):,}); {verdict}.")
+
+
+def paths_takeaway(paths: pd.DataFrame) -> str | None:
+    if paths.empty:
+        return None
+    top = paths.iloc[0]
+    return (f"The most common path is {top['path']}: {int(top['customers']):,} customers ({top['share']:.1f}% of the view), "
+            f"of whom {top['conversion_rate']:.0f}% converted.")
+
+
+def durations_takeaway(table: pd.DataFrame) -> str | None:
+    usable = table[table["customers"] > 0]
+    if usable.empty:
+        return None
+    slow = usable.loc[usable["median"].idxmax()]
+    text = (f"Slowest transition: {slow['from_stage']} → {slow['to_stage']}, median {readable_duration(slow['median'])} "
+            f"({int(slow['customers']):,} customers; 1 in 10 take longer than {readable_duration(slow['p90'])}).")
+    if table["out_of_order"].sum():
+        text += f" {int(table['out_of_order'].sum()):,} customer transitions happened out of order and are not in the figures."
+    return text

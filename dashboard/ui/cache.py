@@ -1,0 +1,40 @@
+"""Bounded cache of analytics results, keyed by dataset version, filters and options."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import durations, flow, funnel, overview
+from ..dataset import EventDataset, open_dataset
+from ..filters import FilterState
+from .state import store
+
+ANALYTICS = {
+    "kpis": overview.kpis,
+    "touchpoints_over_time": overview.touchpoints_over_time,
+    "channel_mix_by_stage": overview.channel_mix_by_stage,
+    "segment_conversion": overview.segment_conversion,
+    "funnel": funnel.funnel,
+    "funnel_breakdown": funnel.funnel_breakdown,
+    "conversion_over_time": funnel.conversion_over_time,
+    "time_to_convert": funnel.time_to_convert,
+    "step_customers": funnel.step_customers,
+    "path_counts": flow.path_counts,
+    "stage_durations": durations.stage_durations,
+    "duration_histogram": durations.duration_histogram,
+}
+
+
+@st.cache_data(max_entries=400, ttl=3600, show_spinner=False)
+def _run(name: str, dataset_id: str, version: str, params: tuple, args: tuple, options: tuple):
+    state, _ = FilterState.from_query_params(dict(params))
+    dataset = open_dataset(dataset_id, store()).filter(state)
+    return ANALYTICS[name](dataset, *args, **dict(options))
+
+
+def compute(name: str, dataset: EventDataset, *args, **options):
+    """Run analytics function ``name`` on ``dataset`` (with its filters), served from cache when repeated."""
+    version = f"{dataset.manifest.get('updated_at')}|{'/'.join(dataset.stage_order)}"
+    params = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in dataset.filters.to_query_params().items())
+    if "ds" not in dict(params):
+        params = (("ds", dataset.id),) + params
+    return _run(name, dataset.id, version, params, tuple(args), tuple(sorted(options.items())))

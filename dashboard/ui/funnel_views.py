@@ -1,0 +1,64 @@
+"""Funnel page parts: the counting rule in words, cohorts, time to convert and the drill-down."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from .. import charts
+from .cache import compute
+from .common import chart_block, safe_csv
+from .errors import plain
+from .options import choice
+
+
+def counting_rule(order: str, window_days: int, filters: str, entered: int, first_step: str) -> str:
+    rule = ("Ordered: each step must come at or after the previous one" if order == "ordered"
+            else "Any order: a step counts once the customer has all steps up to it")
+    window = f"within {window_days} days of entering" if window_days else "no time window"
+    return (f"Counts unique customers. {rule}; {window}. Entry = first '{first_step}' touchpoint; "
+            f"percentages are of the {entered:,} who entered. Filters: {filters}.")
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Step": table["step"], "Customers": table["customers"],
+                         "% of step 1": table["pct_of_first"].map("{:.1f}%".format),
+                         "% of previous": table["pct_of_previous"].map("{:.1f}%".format),
+                         "Dropped": table["dropped"]})
+
+
+def cohorts(dataset, steps, options, how) -> None:
+    freq = choice("Cohort", "cohort", ["week", "month"], "month", widget="segmented_control")
+    table = compute("conversion_over_time", dataset, steps, freq=freq, **options)
+    if table.empty:
+        st.info("No customers entered the funnel in this view.")
+        return
+    best = table.loc[table["conversion_rate"].idxmax()]
+    chart_block(charts.cohort_chart(table), table,
+                caption=f"Conversion to '{steps[-1]}' by {freq} of entry (UTC). Recent cohorts are still in progress: their rate can still rise. {how}",
+                takeaway=f"Best cohort: {freq} of {best['cohort']:%Y-%m-%d}, {best['conversion_rate']:.1f}% of {int(best['entered']):,} entrants.",
+                file_name=f"journey-conversion-by-{freq}", key="cohorts")
+
+
+def time_to_convert(dataset, steps, options) -> None:
+    table = compute("time_to_convert", dataset, steps, **options)
+    if table.empty:
+        st.info(f"No customer reached '{steps[-1]}' in this view.")
+        return
+    days = table["seconds"] / 86400
+    chart_block(charts.histogram_chart(days, f"Days from '{steps[0]}' to '{steps[-1]}'"), table.assign(days=days),
+                caption=f"Converters only ({len(table):,} customers): time from entering at '{steps[0]}' to reaching '{steps[-1]}'.",
+                takeaway=f"Half of the converters took {days.median():.1f} days or less; 1 in 10 took more than {days.quantile(0.9):.1f} days.",
+                file_name="journey-time-to-convert", key="ttc")
+
+
+def drill_down(dataset, steps, options) -> None:
+    labels = [f"{i}. {s}" for i, s in enumerate(steps[:-1], start=1)]
+    picked = choice("After step", "drill", list(range(1, len(steps))), 1, format_func=lambda i: labels[i - 1])
+    outcome = st.radio("Show customers who", ["dropped", "continued"], horizontal=True, key="drill_outcome",
+                       format_func=lambda o: f"stopped after step {picked}" if o == "dropped" else f"went on past step {picked}")
+    table = compute("step_customers", dataset, picked, steps, outcome=outcome, **options)
+    st.caption(plain(f"{len(table):,} customers reached step {picked} ({steps[picked - 1]}) and "
+                     f"{'did not reach' if outcome == 'dropped' else 'reached'} step {picked + 1} ({steps[picked]})."))
+    st.dataframe(table.head(1000), hide_index=True)
+    st.download_button("Download the list (CSV)", safe_csv(table), file_name=f"journey-funnel-{outcome}-after-step-{picked}.csv",
+                       mime="text/csv", key="dl_drill")

@@ -1,0 +1,77 @@
+"""Page options that live in the URL (funnel steps, flow dimension, …) with validated fallbacks."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .state import page_param, set_page_param
+
+PROBLEMS_KEY = "jl_option_problems"
+
+
+def _note(problem: str) -> None:
+    st.session_state.setdefault(PROBLEMS_KEY, []).append(problem)
+
+
+def option_problems() -> list[str]:
+    """Page options from the link that could not be used (returned once)."""
+    return st.session_state.pop(PROBLEMS_KEY, []) or []
+
+
+def choice(label: str, url_key: str, options: list, default, *, widget: str = "selectbox", format_func=str,
+           help: str | None = None, container=None):
+    """A single-choice widget whose value is kept in the URL under ``url_key`` (default left out)."""
+    container = container or st
+    widget_key = f"opt_{url_key}"
+    if widget_key not in st.session_state:
+        raw = page_param(url_key)
+        by_text = {str(o): o for o in options}
+        if raw is not None and raw not in by_text:
+            _note(f"{url_key}={raw}")
+        st.session_state[widget_key] = by_text.get(raw, default) if raw is not None else default
+    draw = getattr(container, widget)
+    if widget == "segmented_control":
+        value = draw(label, options, key=widget_key, format_func=format_func, help=help)
+        value = default if value is None else value
+    else:
+        value = draw(label, options, key=widget_key, format_func=format_func, help=help)
+    set_page_param(url_key, str(value), str(default))
+    return value
+
+
+def choices(label: str, url_key: str, options: list[str], default: list[str], *, help: str | None = None, container=None,
+            placeholder: str = "Choose") -> list[str]:
+    """A multiselect kept in the URL (repeated ``url_key``); selection order is kept."""
+    container = container or st
+    widget_key = f"opt_{url_key}"
+    if widget_key not in st.session_state:
+        raw = st.session_state.get("jl_page_params", {}).get(url_key)
+        if raw:
+            bad = [v for v in raw if v not in options]
+            if bad:
+                _note(f"{url_key}={','.join(bad)}")
+            st.session_state[widget_key] = [v for v in raw if v in options] or list(default)
+        else:
+            st.session_state[widget_key] = list(default)
+    value = container.multiselect(label, options, key=widget_key, help=help, placeholder=placeholder)
+    set_page_param(url_key, list(value) if list(value) != list(default) else None)
+    return list(value)
+
+
+def flag(label: str, url_key: str, default: bool, *, help: str | None = None, container=None) -> bool:
+    """A toggle kept in the URL as 1/0 (default left out)."""
+    container = container or st
+    widget_key = f"opt_{url_key}"
+    if widget_key not in st.session_state:
+        raw = page_param(url_key)
+        if raw not in (None, "0", "1"):
+            _note(f"{url_key}={raw}")
+        st.session_state[widget_key] = default if raw not in ("0", "1") else raw == "1"
+    value = container.toggle(label, key=widget_key, help=help)
+    set_page_param(url_key, "1" if value else "0", "1" if default else "0")
+    return bool(value)
+
+
+def show_problems() -> None:
+    problems = option_problems()
+    if problems:
+        st.warning("Some options in the link could not be used and were reset: " + ", ".join(problems).replace("*", "\\*") + ".")

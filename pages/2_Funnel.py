@@ -1,0 +1,58 @@
+"""Funnel: customers reaching each step, breakdown by segment, cohorts, time to convert, drill-down."""
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.funnel import segment_test
+from dashboard.journeys import default_steps
+from dashboard.takeaways import breakdown_takeaway, funnel_takeaway
+from dashboard.ui import funnel_views
+
+dataset = ui.active_dataset()
+st.title("Funnel")
+dimension, default = default_steps(dataset)
+options = dataset.stage_order if dimension == "stage" else dataset.values("touchpoint")
+c1, c2, c3 = st.columns([3, 1, 1])
+steps = ui.choices("Steps (in order)", "steps", options, default, container=c1, help="Pick the steps in the order customers should reach them.")
+order = ui.choice("Order", "mode", ["ordered", "any"], "ordered", container=c2,
+                  format_func=lambda o: {"ordered": "In order", "any": "Any order"}[o])
+window_days = ui.choice("Conversion window", "window", [0, 7, 30, 90, 180, 365], 0, container=c3,
+                        format_func=lambda d: "None" if d == 0 else f"{d} days")
+if len(steps) < 2:
+    st.info("Choose at least two steps.")
+    st.stop()
+window = timedelta(days=window_days) if window_days else None
+options = dict(order=order, window=window, dimension=dimension)
+with ui.guard():
+    table = ui.compute("funnel", dataset, steps, **options)
+if table["customers"].iloc[0] == 0:
+    ui.no_customers(dataset.id)
+    st.stop()
+how = funnel_views.counting_rule(order, window_days, dataset.filters.describe(), int(table["customers"].iloc[0]), steps[0])
+ui.chart_block(charts.funnel_chart(table, charts.stage_colors(dataset.stage_order)), table, caption=how,
+               takeaway=funnel_takeaway(table), file_name=f"journey-funnel_{order}", key="funnel")
+st.dataframe(funnel_views.display_table(table), hide_index=True)
+
+tabs = st.tabs(["Breakdown by segment", "Conversion over time", "Time to convert", "Who dropped?"])
+with tabs[0]:
+    if dataset.segments:
+        attribute = ui.choice("Break down by", "by", list(dataset.segments), list(dataset.segments)[0], format_func=dataset.segments.get)
+        breakdown = ui.compute("funnel_breakdown", dataset, attribute, steps, **options)
+        ui.chart_block(charts.breakdown_chart(breakdown, steps), breakdown,
+                       caption=f"% of each segment's entrants reaching each step; a customer's segment is its value at their first touchpoint. "
+                               f"Segments under 30 customers are flagged as too small to judge. {how}",
+                       takeaway=breakdown_takeaway(breakdown, segment_test(breakdown)), file_name=f"journey-funnel-by-{attribute}", key="breakdown")
+        small = breakdown.loc[breakdown["too_small"], "segment"].unique()
+        if len(small):
+            st.caption(ui.plain(f"Too small to judge (under 30 customers): {', '.join(map(str, small))}."))
+    else:
+        st.info("This dataset has no segment attributes to break down by.")
+with tabs[1]:
+    funnel_views.cohorts(dataset, steps, options, how)
+with tabs[2]:
+    funnel_views.time_to_convert(dataset, steps, options)
+with tabs[3]:
+    funnel_views.drill_down(dataset, steps, options)
+ui.show_problems()
+ui.write_url(["steps", "mode", "window", "by", "cohort", "drill"])

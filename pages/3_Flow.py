@@ -1,0 +1,47 @@
+"""Flow: where customers go, step by step (Sankey), and the most common paths."""
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.flow import group_rare, links_from_paths, paths_table
+from dashboard.journeys import DIMENSIONS
+from dashboard.takeaways import paths_takeaway
+
+dataset = ui.active_dataset()
+st.title("Flow")
+dimensions = [d for d in DIMENSIONS if d != "stage" or dataset.has_stages]
+c = st.columns([1, 1, 1, 1])
+dimension = ui.choice("Show", "dim", dimensions, dimensions[0], container=c[0], format_func=DIMENSIONS.get)
+max_steps = ui.choice("Steps", "n", list(range(2, 11)), 5, container=c[1])
+min_share = ui.choice("Group rare into “Other”", "other", [0, 1, 2, 5, 10], 0, container=c[2],
+                      format_func=lambda p: "Never" if p == 0 else f"under {p}% of a step")
+keep = ui.flag("Keep repeats", "repeats", False, container=c[3], help="Off: consecutive repeats (web → web) count as one step.")
+c = st.columns([2, 1])
+values = dataset.stage_order if dimension == "stage" else dataset.values(dimension)
+anchor = ui.choice("Anchor on", "anchor", [""] + values, "", container=c[0],
+                   format_func=lambda v: "No anchor: paths from the first touchpoint" if v == "" else v)
+anchor_mode = ui.choice("Anchor is", "anchor_at", ["start", "end"], "start", container=c[1], widget="segmented_control",
+                        format_func=lambda m: {"start": "where paths start", "end": "where paths lead"}[m])
+with ui.guard():
+    paths = ui.compute("path_counts", dataset, dimension=dimension, max_steps=max_steps, collapse_repeats=not keep,
+                       anchor=anchor or None, anchor_mode=anchor_mode)
+if paths.empty:
+    ui.no_customers(dataset.id)
+    st.stop()
+total = int(paths["customers"].sum())
+links = links_from_paths(group_rare(paths, min_share / 100))
+anchor_text = f" Paths {'start at' if anchor_mode == 'start' else 'lead to'} each customer's first '{anchor}'." if anchor else ""
+how = (f"Each customer contributes one path of up to {max_steps} steps by {DIMENSIONS[dimension].lower()}, in time order"
+       f"{'' if keep else ', consecutive repeats collapsed'}; 'End' = the path stops. Unique customers; shares are of the "
+       f"{total:,} customers in view.{anchor_text} Filters: {dataset.filters.describe()}.")
+colors = charts.stage_colors(dataset.stage_order) | charts.channel_colors(dataset.values("channel"))
+top = paths_table(paths, limit=20)
+ui.chart_block(charts.sankey_chart(links, colors, total), links, caption=how, takeaway=paths_takeaway(top),
+               file_name=f"journey-flow-by-{dimension}", key="sankey")
+st.subheader("Top paths")
+st.dataframe(top.assign(share=top["share"].map("{:.1f}%".format), conversion_rate=top["conversion_rate"].map("{:.1f}%".format))
+             .rename(columns={"path": "Path", "customers": "Customers", "share": "Share of customers", "conversion_rate": "Converted"}),
+             hide_index=True, width="stretch")
+st.caption("Converted: share of the path's customers who reached the conversion stage (in the filtered touchpoints).")
+st.download_button("Download the top paths (CSV)", ui.safe_csv(top), file_name=f"journey-top-paths-by-{dimension}.csv", key="dl_paths")
+ui.show_problems()
+ui.write_url(["dim", "n", "other", "repeats", "anchor", "anchor_at"])
