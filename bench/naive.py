@@ -1,0 +1,70 @@
+"""Plain-pandas implementations of the same definitions: the benchmark baseline and a test oracle."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["customer_key", "ts", "stage_rank", "row_id"], na_position="last")
+
+
+def funnel_counts(frame: pd.DataFrame, steps: list[str], window_s: float | None = None, column: str = "stage") -> list[int]:
+    """Ordered funnel, customer by customer."""
+    counts = [0] * len(steps)
+    hits = frame[frame[column].isin(steps)]
+    for _, events in hits.groupby("customer_key", sort=False):
+        times = {s: np.sort(events.loc[events[column] == s, "ts"].to_numpy()) for s in steps}
+        if not len(times[steps[0]]):
+            continue
+        t1 = times[steps[0]][0]
+        current, reached = t1, 1
+        for step in steps[1:]:
+            later = times[step][times[step] >= current]
+            if window_s is not None:
+                later = later[(later - t1) / np.timedelta64(1, "s") <= window_s]
+            if not len(later):
+                break
+            current, reached = later[0], reached + 1
+        for j in range(reached):
+            counts[j] += 1
+    return counts
+
+
+def paths(frame: pd.DataFrame, column: str = "stage", max_steps: int = 5) -> pd.Series:
+    """Each customer's path (tuple of the first max_steps values, repeats collapsed)."""
+    ordered = _sorted(frame)
+    result = {}
+    for key, values in ordered.groupby("customer_key", sort=False)[column]:
+        path = []
+        for v in values.fillna("(none)"):
+            if not path or path[-1] != v:
+                path.append(v)
+            if len(path) == max_steps:
+                break
+        result[key] = tuple(path)
+    return pd.Series(result)
+
+
+def flow_links(frame: pd.DataFrame, column: str = "stage", max_steps: int = 5) -> pd.DataFrame:
+    rows = []
+    for path in paths(frame, column, max_steps):
+        for i, value in enumerate(path, start=1):
+            if i < max_steps:
+                rows.append((i, value, path[i] if i < len(path) else "End"))
+    links = pd.DataFrame(rows, columns=["step", "source", "target"])
+    return links.groupby(["step", "source", "target"]).size().rename("customers").reset_index()
+
+
+def durations(frame: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    firsts = frame[frame["stage"].isin(stages)].groupby(["customer_key", "stage"])["ts"].min().unstack()
+    rows = []
+    for a, b in zip(stages, stages[1:]):
+        if a not in firsts or b not in firsts:
+            continue
+        gap = ((firsts[b] - firsts[a]).dt.total_seconds()).dropna()
+        ok = gap[gap >= 0]
+        rows.append({"from_stage": a, "to_stage": b, "customers": len(ok),
+                     **{n: ok.quantile(q) for n, q in (("p25", .25), ("median", .5), ("p75", .75), ("p90", .9))},
+                     "out_of_order": int((gap < 0).sum())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,154 @@
+"""Funnel, flow, durations and overview numbers on a hand-built set of seven journeys.
+
+Stages: A = awareness, C = consideration, V = conversion, R = retention; day N = 2025-01-N 10:00 UTC.
+  c1: A1 C2 V3 R10        straight through
+  c2: A1 V2 C3            conversion before consideration
+  c3: C1 A2 C3 V4         starts in consideration, loops back
+  c4: A1                  drops at once
+  c5: C1 V2               skips awareness
+  c6: C1 A1 V40           A and C at the same second; the C row comes first in the file
+  c7: A1 A2 C3            a repeat
+"""
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from dashboard import read_events
+from dashboard.durations import stage_durations
+from dashboard.errors import OptionError
+from dashboard.flow import flow, path_counts, top_paths
+from dashboard.funnel import conversion_over_time, funnel, funnel_breakdown, step_customers, time_to_convert
+from dashboard.overview import kpis, segment_conversion
+
+A, C, V, R = "awareness", "consideration", "conversion", "retention"
+JOURNEYS = {
+    "c1": [(A, 1), (C, 2), (V, 3), (R, 10)],
+    "c2": [(A, 1), (V, 2), (C, 3)],
+    "c3": [(C, 1), (A, 2), (C, 3), (V, 4)],
+    "c4": [(A, 1)],
+    "c5": [(C, 1), (V, 2)],
+    "c6": [(C, 1), (A, 1), (V, 40)],
+    "c7": [(A, 1), (A, 2), (C, 3)],
+}
+REGION = {"c1": "EU", "c2": "EU", "c3": "US", "c4": "US", "c5": "US", "c6": "EU", "c7": "US"}
+
+
+def day(n: int) -> pd.Timestamp:
+    return pd.Timestamp("2025-01-01 10:00", tz="UTC") + pd.Timedelta(days=n - 1)
+
+
+@pytest.fixture
+def events(store):
+    rows = [{"customer_id": c, "event_time": day(d), "journey_stage": s, "channel": "web" if s in (A, C) else "store",
+             "region": REGION[c]} for c, journey in JOURNEYS.items() for s, d in journey]
+    return read_events(pd.DataFrame(rows), store=store, stage_order=[A, C, V, R])
+
+
+def test_ordered_funnel(events):
+    table = funnel(events)
+    assert table["step"].tolist() == [A, C, V, R]
+    assert table["customers"].tolist() == [6, 5, 3, 1]
+    assert table["dropped"].tolist() == [0, 1, 2, 2]
+    assert table["pct_of_first"].round(2).tolist() == [100.0, 83.33, 50.0, 16.67]
+    assert table["pct_of_previous"].round(2).tolist() == [100.0, 83.33, 60.0, 33.33]
+
+
+@pytest.mark.parametrize("days,expected", [(30, [6, 5, 2, 1]), (7, [6, 5, 2, 0])])
+def test_conversion_window(events, days, expected):
+    assert funnel(events, window=timedelta(days=days))["customers"].tolist() == expected
+
+
+def test_any_order_funnel(events):
+    assert funnel(events, order="any")["customers"].tolist() == [6, 5, 4, 1]
+
+
+def test_custom_steps(events):
+    assert funnel(events, [C, V])["customers"].tolist() == [6, 4]  # c2 converts before considering; c7 never converts
+
+
+def test_empty_selection(events):
+    table = funnel(events.filter(segments={"region": ["EU"]}, channels=["store"]))
+    assert table["customers"].tolist() == [0, 0, 0, 0]
+    assert table["pct_of_first"].isna().all()
+
+
+def test_bad_options_name_the_argument(events):
+    with pytest.raises(OptionError, match="Option 'order' received 'sideways', but expected 'ordered' or 'any'."):
+        funnel(events, order="sideways")
+    with pytest.raises(OptionError, match="Option 'window' received 7"):
+        funnel(events, window=7)
+
+
+def test_breakdown_by_region(events):
+    table = funnel_breakdown(events, "region")
+    eu = table[table["segment"] == "EU"]["customers"].tolist()
+    us = table[table["segment"] == "US"]["customers"].tolist()
+    assert eu == [3, 3, 2, 1] and us == [3, 2, 1, 0]
+    assert table["too_small"].all()
+
+
+def test_drill_down_and_time_to_convert(events):
+    assert step_customers(events, 1)["customer_id"].tolist() == ["c4"]
+    assert step_customers(events, 2)["customer_id"].tolist() == ["c2", "c7"]
+    assert step_customers(events, 2, outcome="continued")["customer_id"].tolist() == ["c1", "c3", "c6"]
+    ttc = time_to_convert(events, [A, C, V])
+    assert dict(zip(ttc["customer_id"], ttc["seconds"] / 86400)) == {"c1": 2.0, "c3": 2.0, "c6": 39.0}
+
+
+def test_conversion_over_time(events):
+    table = conversion_over_time(events, [A, C, V], freq="month")
+    assert table[["entered", "converted"]].values.tolist() == [[6, 3]]
+    assert round(table["conversion_rate"].iloc[0], 2) == 50.0
+
+
+def test_flow_links_collapse_repeats_and_end(events):
+    links = flow(events, max_steps=3)
+    got = {(r.step, r.source, r.target): r.customers for r in links.itertuples()}
+    assert got == {(1, A, C): 3, (1, A, V): 1, (1, A, "End"): 1, (1, C, A): 1, (1, C, V): 1,
+                   (2, C, V): 2, (2, C, "End"): 1, (2, V, C): 1, (2, A, C): 1, (2, V, "End"): 1}
+    assert list(links.columns) == ["step", "source", "target", "customers"]
+
+
+def test_flow_keeping_repeats(events):
+    links = flow(events, max_steps=3, collapse_repeats=False)
+    assert {(r.step, r.source, r.target) for r in links.itertuples() if r.source == r.target} == {(1, A, A)}
+
+
+def test_top_paths_share_and_conversion(events):
+    paths = top_paths(events, max_steps=3)
+    first = paths.iloc[0]
+    assert (first["path"], first["customers"], round(first["share"], 2)) == ("awareness → consideration → conversion", 2, 28.57)
+    assert first["conversion_rate"] == 100.0
+    assert paths["customers"].sum() == 7
+    assert paths.set_index("path").loc["awareness", "conversion_rate"] == 0.0
+
+
+def test_flow_anchors(events):
+    start = top_paths(events, max_steps=2, anchor=V)
+    assert dict(zip(start["path"], start["customers"])) == {"conversion": 3, "conversion → retention": 1, "conversion → consideration": 1}
+    end = path_counts(events, max_steps=2, anchor=V, anchor_mode="end")
+    assert sorted(zip(end["s1"], end["s2"], end["customers"])) == [(A, V, 1), (C, V, 4)]
+
+
+def test_stage_durations(events):
+    table = stage_durations(events)
+    assert list(table.columns) == ["from_stage", "to_stage", "customers", "p25", "median", "p75", "p90", "out_of_order"]
+    days = table.set_index("from_stage")[["customers", "p25", "median", "p75", "p90", "out_of_order"]]
+    d = 86400
+    assert days.loc[A].tolist() == [4, 0.75 * d, 1.5 * d, 2 * d, 2 * d, 1]
+    assert days.loc[C].tolist() == [4, 1 * d, 2 * d, 12 * d, pytest.approx(28.2 * d), 1]
+    assert days.loc[V].tolist() == [1, 7 * d, 7 * d, 7 * d, 7 * d, 0]
+
+
+def test_kpis(events):
+    row = kpis(events).iloc[0]
+    assert (row["customers"], row["touchpoints"], row["converted"]) == (7, 20, 5)
+    assert round(row["conversion_rate"], 4) == round(5 / 7, 4)
+    assert row["median_days_to_convert"] == 2.0
+
+
+def test_segment_conversion(events):
+    table = segment_conversion(events).set_index("segment")
+    assert table.loc["EU", ["customers", "converted"]].tolist() == [3, 3]
+    assert table.loc["US", ["customers", "converted"]].tolist() == [4, 2]
