@@ -51,7 +51,7 @@ def test_upload_csv_shows_mapping_and_quality_report(server, browser, tmp_path):
                    "123|2025-03-02 08:00|awareness|web\n"
                    "|2025-03-02 08:00|awareness|web\n", encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server.url}/data")
+    page.goto(f"{server.url}/Data")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     page.get_by_text(re.compile("Loaded “crm export.csv”")).wait_for(timeout=60_000)
     assert metric_value(page, "Rows read") == "4"
@@ -67,7 +67,7 @@ def test_upload_csv_shows_mapping_and_quality_report(server, browser, tmp_path):
 
 def test_copied_link_restores_filters_in_a_new_session(server, browser):
     page = browser.new_page()
-    page.goto(f"{server.url}/overview?seg.region=Europe&channel=email")
+    page.goto(f"{server.url}/?seg.region=Europe&channel=email")
     page.get_by_text("Customers", exact=True).first.wait_for(timeout=30_000)
     first = metric_value(page, "Customers")
     url = page.url
