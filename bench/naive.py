@@ -68,3 +68,35 @@ def durations(frame: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
                      **{n: ok.quantile(q) for n, q in (("p25", .25), ("median", .5), ("p75", .75), ("p90", .9))},
                      "out_of_order": int((gap < 0).sum())})
     return pd.DataFrame(rows)
+
+
+# --- vectorised pandas versions (the fair baseline for the page benchmark) --------------------
+
+def funnel_vectorised(frame: pd.DataFrame, steps: list[str], column: str = "stage") -> list[int]:
+    hits = frame.loc[frame[column].isin(steps), ["customer_key", "ts", column]]
+    current = hits[hits[column] == steps[0]].groupby("customer_key")["ts"].min().rename("t").to_frame()
+    counts = [len(current)]
+    for step in steps[1:]:
+        candidates = hits[hits[column] == step].merge(current, left_on="customer_key", right_index=True)
+        candidates = candidates[candidates["ts"] >= candidates["t"]]
+        current = candidates.groupby("customer_key")["ts"].min().rename("t").to_frame()
+        counts.append(len(current))
+    return counts
+
+
+def path_counts_vectorised(frame: pd.DataFrame, column: str = "stage", max_steps: int = 5) -> pd.DataFrame:
+    f = frame.sort_values(["customer_key", "ts", "stage_rank", "row_id"])[["customer_key", column]]
+    values = f[column].fillna("(none)")
+    keep = f["customer_key"].ne(f["customer_key"].shift()) | values.ne(values.shift())
+    f = f.assign(value=values)[keep]
+    f = f.assign(pos=f.groupby("customer_key").cumcount() + 1)
+    f = f[f["pos"] <= max_steps]
+    wide = f.pivot(index="customer_key", columns="pos", values="value")
+    wide.columns = [f"s{c}" for c in wide.columns]
+    for i in range(1, max_steps + 1):
+        wide[f"s{i}"] = wide.get(f"s{i}")
+    return wide.value_counts(dropna=False).rename("customers").reset_index()
+
+
+def durations_vectorised(frame: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    return durations(frame, stages)

@@ -1,0 +1,126 @@
+"""Page benchmark: each page's computations at N touchpoints (default 10M, 1M customers).
+
+For every filter combination: the engine's time for the page's analytics (new filters,
+no cache), the time of a repeated combination served by the app's cache, and a
+vectorised plain-pandas implementation of the same definitions on the same data, with
+the numbers checked equal. Prints a table; run ``python bench/bench_pages.py [--rows N]``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+warnings.filterwarnings("ignore")
+logging.disable(logging.WARNING)
+
+import pandas as pd  # noqa: E402
+
+from bench import naive  # noqa: E402
+from bench.synthetic import write_parquet  # noqa: E402
+from dashboard import DatasetStore, FilterState, read_events  # noqa: E402
+from dashboard import durations, flow, funnel  # noqa: E402
+
+STEPS = ["awareness", "consideration", "conversion", "retention", "advocacy"]
+PAGES = {  # the analytics calls each page makes, as (name, args, options) for the app's cache wrapper
+    "Overview": [("kpis", (), {}), ("funnel", (), {}), ("stage_durations", (), {}), ("segment_conversion", (), {}),
+                 ("touchpoints_over_time", (), {"freq": "week"}), ("channel_mix_by_stage", (), {})],
+    "Funnel": [("funnel", (STEPS,), {"order": "ordered", "window": None, "dimension": "stage"}),
+               ("funnel_breakdown", ("region", STEPS), {"order": "ordered", "window": None, "dimension": "stage"}),
+               ("conversion_over_time", (STEPS,), {"freq": "month", "order": "ordered", "window": None, "dimension": "stage"}),
+               ("time_to_convert", (STEPS,), {"order": "ordered", "window": None, "dimension": "stage"}),
+               ("step_customers", (1, STEPS), {"outcome": "dropped", "order": "ordered", "window": None, "dimension": "stage"})],
+    "Flow": [("path_counts", (), {"dimension": "stage", "max_steps": 5, "collapse_repeats": True, "anchor": None, "anchor_mode": "start"})],
+    "Stage durations": [("stage_durations", (), {}), ("duration_histogram", ("awareness", "consideration"), {}),
+                        ("stage_durations", (), {"by": "region"})],
+}
+COMBOS = {
+    "unfiltered": FilterState(),
+    "region=Europe (25%)": FilterState().with_segments({"region": ["Europe"]}),
+    "Europe + email (3%)": FilterState(channels=("email",)).with_segments({"region": ["Europe"]}),
+    "one month (9%)": FilterState(date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)),
+}
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def pandas_filter(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    if state.date_from:
+        keep &= frame["ts"] >= pd.Timestamp(state.date_from, tz="UTC")
+    if state.date_to:
+        keep &= frame["ts"] < pd.Timestamp(state.date_to, tz="UTC") + pd.Timedelta(days=1)
+    if state.channels:
+        keep &= frame["channel"].isin(state.channels)
+    for column, values in state.segments:
+        keep &= frame[column].isin(values)
+    return frame[keep]
+
+
+def check_equal(dataset, frame) -> str:
+    ours = funnel.funnel(dataset)["customers"].tolist()
+    theirs = naive.funnel_vectorised(frame, dataset.stage_order)
+    ours_paths = flow.path_counts(dataset, max_steps=5)
+    theirs_paths = naive.path_counts_vectorised(frame, max_steps=5)
+    same_paths = sorted(ours_paths["customers"].tolist()) == sorted(theirs_paths["customers"].tolist())
+    ours_d = durations.stage_durations(dataset)[["customers", "median"]].values.tolist()
+    theirs_d = naive.durations(frame, dataset.stage_order)[["customers", "median"]].values.tolist()
+    return "yes" if ours == theirs and same_paths and ours_d == theirs_d else f"NO ({ours} vs {theirs}, paths {same_paths})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        source = write_parquet(args.rows, scratch / "events.parquet")
+        os.environ["JOURNEY_LENS_STORE"] = str(scratch / "store")
+        from dashboard.ui.cache import ANALYTICS, compute
+
+        load_s, dataset = timed(lambda: read_events(source, store=DatasetStore(scratch / "store")))
+        print(f"{args.rows:,} touchpoints, {dataset.quality['customers']:,} customers; loaded in {load_s:.1f} s\n")
+        columns = ["customer_key", "ts", "stage", "stage_rank", "row_id", "channel", "region"]
+        read_s, frame = timed(lambda: dataset.base_table.select(*columns).execute())
+        print(f"(pandas baseline: {read_s:.1f} s to read the {len(frame):,} rows into memory, not counted below)\n")
+        print("| page | filters | engine s | cached s | pandas s | ratio | same numbers |")
+        print("|---|---|---:|---:|---:|---:|---|")
+        for combo, state in COMBOS.items():
+            filtered = dataset.filter(state)
+            subset = pandas_filter(frame, state)
+            same = check_equal(filtered, subset)
+            for page, calls in PAGES.items():
+                engine_s, _ = timed(lambda: [ANALYTICS[n](filtered, *a, **o) for n, a, o in calls])
+                [compute(n, filtered, *a, **o) for n, a, o in calls]  # first visit fills the app's cache
+                cached_s, _ = timed(lambda: [compute(n, filtered, *a, **o) for n, a, o in calls])
+                pandas_s, _ = timed(lambda: pandas_page(page, subset, dataset.stage_order))
+                print(f"| {page} | {combo} | {engine_s:.2f} | {cached_s:.4f} | {pandas_s:.2f} | {pandas_s / engine_s:.1f}x | {same} |", flush=True)
+        print(f"\npeak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+              "(includes the pandas baseline's copy of the data)")
+
+
+def pandas_page(page: str, frame: pd.DataFrame, stages: list[str]):
+    if page == "Flow":
+        return naive.path_counts_vectorised(frame, max_steps=5)
+    if page == "Stage durations":
+        return naive.durations(frame, stages)
+    if page == "Funnel":
+        return naive.funnel_vectorised(frame, stages)
+    return naive.funnel_vectorised(frame, stages), naive.durations(frame, stages), frame.groupby("channel").size()
+
+
+if __name__ == "__main__":
+    main()
