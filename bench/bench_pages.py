@@ -60,9 +60,9 @@ def timed(fn):
 def pandas_filter(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
     keep = pd.Series(True, index=frame.index)
     if state.date_from:
-        keep &= frame["ts"] >= pd.Timestamp(state.date_from, tz="UTC")
+        keep &= frame["ts"] >= pd.Timestamp(state.date_from)
     if state.date_to:
-        keep &= frame["ts"] < pd.Timestamp(state.date_to, tz="UTC") + pd.Timedelta(days=1)
+        keep &= frame["ts"] < pd.Timestamp(state.date_to) + pd.Timedelta(days=1)
     if state.channels:
         keep &= frame["channel"].isin(state.channels)
     for column, values in state.segments:

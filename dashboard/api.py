@@ -9,11 +9,11 @@ import pandas as pd
 
 from .dataset import EventDataset, open_dataset
 from .errors import FileReadError
-from .loading import Progress, load_events
+from .loading import Progress, apply_stage_order, load_events
 from .mapping import Mapping, propose_mapping
 from .reading import open_table_file
 from .settings import get_settings
-from .store import DatasetStore
+from .store import EVENTS, DatasetStore, _store_error
 
 SOURCE_PREFIX = "source"
 
@@ -90,12 +90,17 @@ def reload_events(dataset_id: str, *, mapping: Mapping | dict | None = None, sta
 
 
 def set_stage_order(dataset_id: str, order: list[str], *, store: DatasetStore | None = None) -> EventDataset:
-    """Save a new stage order (no re-read needed: ranks are applied when the table is opened)."""
+    """Save a new stage order: the stored events get their new ranks (no re-read of the source)."""
     store = store or DatasetStore()
     dataset = open_dataset(dataset_id, store)
     labels = set(dataset.values("stage"))
     cleaned = [s for s in dict.fromkeys(order) if s in labels]
-    store.update(dataset_id, stage_order=cleaned + [s for s in dataset.values("stage") if s not in cleaned])
+    cleaned += [s for s in dataset.values("stage") if s not in cleaned]
+    try:
+        apply_stage_order(dataset.folder / EVENTS, cleaned)
+    except OSError as exc:
+        raise _store_error(exc) from exc
+    store.update(dataset_id, stage_order=cleaned)
     return open_dataset(dataset_id, store)
 
 

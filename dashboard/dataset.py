@@ -2,7 +2,8 @@
 
 ``EventDataset.table`` has the canonical columns (see ``dashboard.loading``) and
 ``stage_rank`` (0-based position of the stage in the stage order, null when the
-stage is not in the order). ``filter`` returns a new dataset with fewer events.
+stage is not in the order) and ``seq`` (the event order: customer, time, stage rank,
+original row), both written at load and whenever the stage order changes. ``filter`` returns a new dataset with fewer events.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
-from .engine import parquet_table
+from .engine import materialise, parquet_table
 from .filters import FilterState
 from .mapping import Mapping
 from .store import EVENTS, SET_ASIDE, DatasetStore
@@ -71,19 +72,15 @@ class EventDataset:
     # --- data --------------------------------------------------------------------
     @property
     def base_table(self) -> ibis.Table:
-        """All events of the dataset (no filters), with ``stage_rank``."""
-        table = parquet_table(self.folder / EVENTS)
-        order = self.stage_order
-        if order:
-            rank = table.stage.cases(*[(s, i) for i, s in enumerate(order)], else_=None).cast("int16")
-        else:
-            rank = ibis.null().cast("int16")
-        return table.mutate(stage_rank=rank)
+        """All events of the dataset (no filters), with ``stage_rank`` and ``seq``."""
+        return parquet_table(self.folder / EVENTS)
 
     @property
     def table(self) -> ibis.Table:
-        """The events that pass the filters."""
-        return apply_filters(self.base_table, self.filters)
+        """The events that pass the filters (computed once per filter state and reused)."""
+        if self.filters.is_default_view():
+            return self.base_table
+        return materialise(apply_filters(self.base_table, self.filters))
 
     def filter(self, state: FilterState | None = None, *, date_from: date | None = None, date_to: date | None = None,
                tz: str | None = None, channels=None, stages=None, touchpoints=None, segments=None) -> "EventDataset":
@@ -103,8 +100,10 @@ class EventDataset:
 
     def to_pandas(self, limit: int | None = None) -> pd.DataFrame:
         """The filtered events as a DataFrame, ordered by customer, time and stage."""
-        table = self.table.order_by(["customer_key", "ts", "stage_rank", "row_id"])
-        return (table.limit(limit) if limit else table).execute()
+        table = self.table.order_by("seq")
+        frame = (table.limit(limit) if limit else table).execute()
+        frame["ts"] = frame["ts"].dt.tz_localize("UTC")
+        return frame
 
     def set_aside(self) -> pd.DataFrame:
         """The rows set aside at load, with the reason for each (empty if none)."""
@@ -137,7 +136,7 @@ def apply_filters(table: ibis.Table, state: FilterState) -> ibis.Table:
 
 
 def _day_start(day: date, tz: str) -> pd.Timestamp:
-    return pd.Timestamp(day, tz=tz).tz_convert("UTC")
+    return pd.Timestamp(day, tz=tz).tz_convert("UTC").tz_localize(None)
 
 
 _open_lock = threading.Lock()

@@ -28,7 +28,9 @@ def _stages(events: EventDataset, stages) -> list[str]:
 
 def _firsts(events: EventDataset, stages: list[str]) -> ibis.Table:
     t = events.table
-    return t.group_by("customer_key").aggregate(**{f"f{i}": t.ts.min(where=t.stage == s) for i, s in enumerate(stages)})
+    ranks = [events.stage_order.index(s) for s in stages]
+    t = t.filter(t.stage_rank.isin(ranks))
+    return t.group_by("customer_key").aggregate(**{f"f{i}": t.ts.min(where=t.stage_rank == r) for i, r in enumerate(ranks)})
 
 
 def transition_seconds(events: EventDataset, from_stage: str, to_stage: str) -> ibis.Table:

@@ -1,35 +1,52 @@
-"""The analytics engine: Ibis over an embedded DuckDB, one connection per thread.
+"""The analytics engine: Ibis over one embedded DuckDB database, one cursor per thread.
 
-Streamlit runs each session in its own thread; a DuckDB connection must not be
-used from two threads at once, so every thread gets its own connection, and
-tables are opened on the calling thread's connection.
+Streamlit runs sessions in threads; a DuckDB connection must not be used from two
+threads at once, so each thread gets its own cursor on a shared in-memory database
+(one memory limit for the whole process). Parquet files are opened as views on the
+calling thread's cursor. Intermediate results that several charts reuse (the
+filtered events, each customer's funnel progress) are materialised once as shared
+tables, keyed by the query that defines them, and evicted least-recently-used.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
+import duckdb
 import ibis
 
 from .settings import get_settings
 
+MAX_MATERIALISED = 16
 _local = threading.local()
+_database = None
+_lock = threading.Lock()
+_materialised: OrderedDict[str, threading.Lock] = OrderedDict()
+
+
+def _shared_database():
+    global _database
+    with _lock:
+        if _database is None:
+            settings = get_settings()
+            _database = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": settings.duckdb_memory})
+        return _database
 
 
 def connection():
-    """This thread's Ibis DuckDB connection (created on first use)."""
+    """This thread's Ibis backend (a cursor on the shared DuckDB database)."""
     con = getattr(_local, "con", None)
     if con is None:
-        settings = get_settings()
-        con = ibis.duckdb.connect(threads=2, memory_limit=settings.duckdb_memory)
+        con = ibis.duckdb.from_connection(_shared_database().cursor())
         _local.con = con
         _local.tables = {}
     return con
 
 
 def parquet_table(path: Path) -> ibis.Table:
-    """An Ibis table over the Parquet file at ``path`` on this thread's connection."""
+    """An Ibis table over the Parquet file at ``path`` on this thread's cursor."""
     con = connection()
     path = Path(path)
     stamp = path.stat().st_mtime_ns
@@ -40,3 +57,30 @@ def parquet_table(path: Path) -> ibis.Table:
         table = con.read_parquet(str(path), table_name=name)
         _local.tables[key] = table
     return table
+
+
+def materialise(expr: ibis.Table) -> ibis.Table:
+    """``expr`` computed once into a shared table (reused while it stays among the most recent)."""
+    con = connection()
+    name = "m_" + hashlib.sha1(ibis.to_sql(expr, dialect="duckdb").encode()).hexdigest()[:24]
+    with _lock:
+        key_lock = _materialised.get(name)
+        if key_lock is None:
+            key_lock = _materialised[name] = threading.Lock()
+        _materialised.move_to_end(name)
+    with key_lock:
+        try:
+            return con.table(name)
+        except ibis.common.exceptions.TableNotFound:
+            con.create_table(name, expr)
+    _evict(con)
+    return con.table(name)
+
+
+def _evict(con) -> None:
+    with _lock:
+        stale = list(_materialised)[:-MAX_MATERIALISED] if len(_materialised) > MAX_MATERIALISED else []
+        for name in stale:
+            _materialised.pop(name, None)
+    for name in stale:
+        con.drop_table(name, force=True)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .dataset import EventDataset
 from .errors import OptionError
-from .journeys import EVENT_ORDER, check_dimension
+from .journeys import check_dimension
 from .overview import conversion_stage
 
 END = "End"
@@ -36,9 +36,7 @@ def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: in
         raise OptionError("anchor_mode", anchor_mode, "'start' or 'end'")
     max_steps = int(max_steps)
     t = events.table
-    steps = t.select("customer_key", *EVENT_ORDER, value=t[dimension].fill_null("(none)"))
-    order = [steps[c] for c in EVENT_ORDER]
-    steps = steps.mutate(seq=ibis.row_number().over(group_by=steps.customer_key, order_by=order))
+    steps = t.select("customer_key", "seq", value=t[dimension].fill_null("(none)"))
     if anchor is not None:
         first = steps.filter(steps.value == anchor).group_by("customer_key").aggregate(anchor_seq=steps.seq.min())
         steps = steps.join(first, "customer_key")

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .dataset import EventDataset
+from .engine import materialise
 from .errors import OptionError
-from .journeys import check_dimension, customer_attribute, default_steps, seconds_between, window_seconds
+from .journeys import check_dimension, customer_attribute, default_steps, seconds_between, step_column, window_seconds
 
 ORDERS = ("ordered", "any")
 MIN_SEGMENT = 30
@@ -33,43 +34,54 @@ def _resolve(events: EventDataset, steps, order: str, dimension: str | None) -> 
     return dimension, steps
 
 
+def _hits(events: EventDataset, steps: list[str], dimension: str) -> tuple[ibis.Table, ibis.Table, list]:
+    """(events matching a step as customer_key/ts/value, entry per customer with t1, step keys)."""
+    column, keys = step_column(events, dimension, steps)
+    t = events.table
+    hits = t.filter(t[column].isin(list(dict.fromkeys(keys)))).select("customer_key", "ts", value=t[column])
+    entry = hits.filter(hits.value == keys[0]).group_by("customer_key").aggregate(t1=hits.ts.min())
+    return hits, entry, keys
+
+
 def funnel_customers(events: EventDataset, steps=None, *, order: str = "ordered", window: timedelta | None = None,
                      dimension: str | None = None) -> ibis.Table:
     """One row per entering customer: customer_key, t1 (entry time), reached (steps reached, 1..k),
     t_last (time the last reached step was reached)."""
     dimension, steps = _resolve(events, steps, order, dimension)
     limit = window_seconds(window)
-    t = events.table
-    step_index = t[dimension].cases(*[(value, i) for i, value in enumerate(dict.fromkeys(steps))], else_=None)
-    hits = t.filter(t[dimension].isin(steps)).select("customer_key", "ts", value=t[dimension])
-    entry = hits.filter(hits.value == steps[0]).group_by("customer_key").aggregate(t1=hits.ts.min())
+    hits, entry, keys = _hits(events, steps, dimension)
     if order == "ordered":
-        return _ordered(hits, entry, steps, limit)
-    return _any_order(hits, entry, steps, limit)
+        return materialise(_ordered(_ordered_levels(hits, entry, keys, limit), entry))
+    return materialise(_any_order(hits, entry, keys, limit))
 
 
-def _ordered(hits: ibis.Table, entry: ibis.Table, steps: list[str], limit: int | None) -> ibis.Table:
+def _ordered_levels(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None) -> list[ibis.Table]:
+    """Per step j ≥ 2: the customers who reached it, with t1 and t_prev (when they reached it)."""
     reached = entry.mutate(t_prev=entry.t1)
-    levels = [reached.select("customer_key", t_1=reached.t_prev)]
-    for j, value in enumerate(steps[1:], start=2):
+    levels = [reached]
+    for value in keys[1:]:
         candidates = hits.filter(hits.value == value)
         joined = candidates.join(reached, "customer_key").filter(lambda r: r.ts >= r.t_prev)
         if limit is not None:
             joined = joined.filter(seconds_between(joined.ts, joined.t1) <= limit)
         reached = joined.group_by(["customer_key", "t1"]).aggregate(t_prev=joined.ts.min())
-        levels.append(reached.select("customer_key", **{f"t_{j}": reached.t_prev}))
+        levels.append(reached)
+    return levels
+
+
+def _ordered(levels: list[ibis.Table], entry: ibis.Table) -> ibis.Table:
     result = entry
     for j, level in enumerate(levels[1:], start=2):
-        result = result.left_join(level, "customer_key").drop(f"customer_key_right")
+        result = result.left_join(level.select("customer_key", **{f"t_{j}": level.t_prev}), "customer_key").drop("customer_key_right")
     count = ibis.literal(1)
     last = result.t1
-    for j in range(2, len(steps) + 1):
+    for j in range(2, len(levels) + 1):
         count = count + result[f"t_{j}"].notnull().cast("int32")
         last = ibis.coalesce(result[f"t_{j}"], last)
     return result.select("customer_key", "t1", reached=count, t_last=last)
 
 
-def _any_order(hits: ibis.Table, entry: ibis.Table, steps: list[str], limit: int | None) -> ibis.Table:
+def _any_order(hits: ibis.Table, entry: ibis.Table, steps: list, limit: int | None) -> ibis.Table:
     joined = hits.join(entry, "customer_key")
     if limit is not None:
         gap = seconds_between(joined.ts, joined.t1)
@@ -92,9 +104,16 @@ def funnel(events: EventDataset, steps=None, *, order: str = "ordered", window: 
     """Customers per step. Columns: step, customers, pct_of_first, pct_of_previous, dropped
     (customers who reached the previous step but not this one; 0 for the first step)."""
     dimension, steps = _resolve(events, steps, order, dimension)
-    per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
-    counts = per.aggregate(**{f"s{j}": (per.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
-    values = [int(counts[f"s{j}"].iloc[0] or 0) for j in range(1, len(steps) + 1)]
+    if order == "ordered":
+        hits, entry, keys = _hits(events, steps, dimension)
+        levels = _ordered_levels(hits, entry, keys, window_seconds(window))
+        counts = ibis.union(*[level.aggregate(step=ibis.literal(j), n=level.count()) for j, level in enumerate(levels)]).execute()
+        found = dict(zip(counts["step"], counts["n"]))
+        values = [int(found.get(j, 0)) for j in range(len(steps))]
+    else:
+        per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
+        counts = per.aggregate(**{f"s{j}": (per.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
+        values = [int(counts[f"s{j}"].iloc[0] or 0) for j in range(1, len(steps) + 1)]
     return _table(steps, values)
 
 

@@ -11,10 +11,11 @@ from datetime import timedelta
 import ibis
 
 from .dataset import EventDataset
+from .engine import materialise
 from .errors import OptionError
 
 DIMENSIONS = {"stage": "Stage", "channel": "Channel", "touchpoint": "Touchpoint"}
-EVENT_ORDER = ("ts", "stage_rank", "row_id")
+EVENT_ORDER = ("seq",)  # stored: customer, time, stage rank, row
 
 
 def check_dimension(events: EventDataset, dimension: str) -> str:
@@ -23,6 +24,17 @@ def check_dimension(events: EventDataset, dimension: str) -> str:
     if dimension == "stage" and not events.has_stages:
         raise OptionError("dimension", dimension, "'channel' or 'touchpoint': this dataset has no stages")
     return dimension
+
+
+def step_column(events: EventDataset, dimension: str, steps: list[str]) -> tuple[str, list]:
+    """(column, values) to match steps on: integer stage ranks for stages, text otherwise."""
+    if dimension == "stage":
+        order = events.stage_order
+        unknown = [s for s in steps if s not in order]
+        if unknown:
+            raise OptionError("steps", unknown, f"stages of this dataset ({', '.join(order)})")
+        return "stage_rank", [order.index(s) for s in steps]
+    return dimension, list(steps)
 
 
 def default_steps(events: EventDataset) -> tuple[str, list[str]]:
@@ -46,7 +58,5 @@ def seconds_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
 
 
 def customer_attribute(table: ibis.Table, column: str) -> ibis.Table:
-    """customer_key → the customer's value of ``column`` at their first event (ties: smallest value)."""
-    first = table.group_by("customer_key").aggregate(first_ts=table.ts.min())
-    joined = table.join(first, [table.customer_key == first.customer_key, table.ts == first.first_ts])
-    return joined.group_by(table.customer_key).aggregate(segment=joined[column].min())
+    """customer_key → the customer's value of ``column`` at their first event (in event order)."""
+    return materialise(table.group_by("customer_key").aggregate(segment=table[column].argmin(table.seq)))

@@ -1,13 +1,14 @@
 """Turn a source file plus a mapping into the canonical events table on disk.
 
 Canonical columns: ``row_id`` (1-based row in the file), ``customer_id`` (text),
-``customer_key`` (dense integer code), ``ts`` (UTC), ``ts_offset`` (original offset
+``customer_key`` (dense integer code), ``ts`` (UTC, stored without a zone), ``ts_offset`` (original offset
 in minutes, or null), ``stage``, ``channel``, ``touchpoint``, ``revenue`` and one
 text column per segment attribute. Rows that cannot be used are written, with a
 reason, to a set-aside file: nothing is silently dropped.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from .stages import normalise_stage, propose_stage_order
 from .timestamps import TimestampFormat, detect_format, parse_timestamps
 
 CORE_COLUMNS = ["row_id", "customer_id", "customer_key", "ts", "ts_offset", "stage", "channel", "touchpoint", "revenue"]
+ORDER_COLUMNS = ["stage_rank", "seq"]
 Progress = Callable[[float, str], None]
 MAX_FILTER_VALUES = 500
 
@@ -131,7 +133,7 @@ def _canonical_batch(batch: pd.DataFrame, mapping: Mapping, segments: list[dict]
     out["row_id"] = pd.RangeIndex(start + 1, start + 1 + len(batch)).to_numpy(dtype="int64")
     out["customer_id"] = _text(batch[mapping.customer_id])
     ts, offset, reason = parse_timestamps(batch[mapping.timestamp], fmt)
-    out["ts"], out["ts_offset"] = ts, offset
+    out["ts"], out["ts_offset"] = ts.dt.tz_convert(None), offset  # stored as naive UTC: faster date maths
     reason = reason.mask(out["customer_id"].isna(), "missing customer id")
     out["stage"] = _stage_column(batch, mapping)
     out["channel"] = _text(batch[mapping.channel]).str.lower() if mapping.channel else pd.Series(pd.NA, index=batch.index, dtype="string")
@@ -216,7 +218,26 @@ def _finish(staging: Path, events_path: Path, segments: list[dict], stage_order:
         values[segment["column"]] = _distinct(events[segment["column"]])
     values["stage"] = _distinct(events.stage)
     order = _stage_order(events, values["stage"], stage_order)
+    apply_stage_order(events_path, order)
     return LoadResult(segments=segments, stage_order=order, quality=quality, values=values)
+
+
+def apply_stage_order(events_path: Path, order: list[str]) -> None:
+    """Write ``stage_rank`` (position in ``order``) and ``seq`` (global event order: customer, time,
+    stage rank, row) into the events file, replacing it atomically."""
+    con = connection()
+    table = con.read_parquet(str(events_path))
+    table = table.drop(*[c for c in ORDER_COLUMNS if c in table.columns])
+    if order:
+        rank = table.stage.cases(*[(s, i) for i, s in enumerate(order)], else_=None).cast("int16")
+    else:
+        rank = ibis.null().cast("int16")
+    ranked = table.mutate(stage_rank=rank)
+    keys = [ranked.customer_key, ranked.ts, ranked.stage_rank, ranked.row_id]
+    ordered = ranked.mutate(seq=ibis.row_number().over(order_by=keys).cast("int64")).order_by("seq")
+    tmp = events_path.with_name(f".{events_path.name}.{os.getpid()}.tmp")
+    con.to_parquet(ordered, str(tmp), compression="zstd", row_group_size=1_000_000)
+    os.replace(tmp, events_path)
 
 
 def _statistics(events: ibis.Table) -> dict:
@@ -229,12 +250,17 @@ def _statistics(events: ibis.Table) -> dict:
     duplicates = dupes.aggregate(extra=(dupes.n - 1).sum()).execute().iloc[0]["extra"]
     return {
         "customers": int(totals["customers"]),
-        "first_ts": pd.Timestamp(totals["first"]).isoformat(),
-        "last_ts": pd.Timestamp(totals["last"]).isoformat(),
+        "first_ts": _utc(totals["first"]).isoformat(),
+        "last_ts": _utc(totals["last"]).isoformat(),
         "rows_with_offset": int(totals["offsets"]),
         "events_per_customer": {"median": float(spread["median"]), "mean": round(float(spread["mean"]), 2), "max": int(spread["max"])},
         "duplicates": int(duplicates or 0),
     }
+
+
+def _utc(value) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def _distinct(column: ibis.Column) -> list:

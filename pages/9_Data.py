@@ -13,6 +13,7 @@ with left:
     data_page.upload_section()
 with right:
     data_page.incoming_section()
+data_page.pending_mapping_section()
 st.divider()
 st.header(ui.plain(dataset.name))
 data_page.quality_report(dataset)

@@ -96,3 +96,69 @@ def test_bad_upload_shows_a_message_and_keeps_the_app(app):
     app.file_uploader[0].set_value(("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/csv")).run()
     assert "not a text table" in app.error[0].value
     assert not app.exception
+
+
+def test_funnel_page_follows_url_filters_and_options(app):
+    from datetime import timedelta
+
+    from dashboard.funnel import funnel
+
+    app.query_params["seg.region"] = ["Europe"]
+    app.query_params["mode"] = "any"
+    app.query_params["window"] = "30"
+    app.run()
+    app.switch_page("pages/2_Funnel.py").run()
+    assert not app.exception and not app.warning
+    shown = app.dataframe[0].value
+    expected = funnel(open_dataset("sample").filter(segments={"region": ["Europe"]}), order="any", window=timedelta(days=30))
+    assert shown["Customers"].tolist() == expected["customers"].tolist()
+    assert "within 30 days of entering" in app.caption[0].value or any("within 30 days" in c.value for c in app.caption)
+    assert param(app, "mode") == ["any"] and param(app, "window") == ["30"]
+
+
+def test_flow_page_follows_url_filters_and_options(app):
+    from dashboard.flow import top_paths
+
+    app.query_params["channel"] = ["web", "email"]
+    app.query_params["dim"] = "channel"
+    app.query_params["n"] = "3"
+    app.run()
+    app.switch_page("pages/3_Flow.py").run()
+    assert not app.exception and not app.warning
+    shown = app.dataframe[0].value
+    expected = top_paths(open_dataset("sample").filter(channels=["web", "email"]), dimension="channel", max_steps=3)
+    assert shown["Path"].tolist() == expected["path"].tolist()
+    assert shown["Customers"].tolist() == expected["customers"].tolist()
+
+
+def test_durations_page_follows_url_filters(app):
+    from dashboard.durations import readable_duration, stage_durations
+
+    app.query_params["seg.plan"] = ["premium"]
+    app.run()
+    app.switch_page("pages/4_Stage_durations.py").run()
+    assert not app.exception
+    shown = app.dataframe[0].value
+    expected = stage_durations(open_dataset("sample").filter(segments={"plan": ["premium"]}))
+    assert shown["Customers"].tolist() == expected["customers"].tolist()
+    assert shown["median"].tolist() == [readable_duration(v) for v in expected["median"]]
+
+
+def test_bad_page_option_in_link_falls_back_with_a_warning(app):
+    app.query_params["mode"] = "sideways"
+    app.run()
+    app.switch_page("pages/2_Funnel.py").run()
+    assert not app.exception
+    assert "mode=sideways" in app.warning[0].value
+    assert app.selectbox(key="opt_mode").value == "ordered"
+
+
+def test_empty_selection_shows_a_friendly_reset(app):
+    app.query_params["channel"] = "web"
+    app.query_params["touchpoint"] = "in-store purchase"  # only ever in the store channel
+    app.run()
+    app.switch_page("pages/2_Funnel.py").run()
+    assert not app.exception and not app.error
+    assert "No customers match these filters" in app.info[0].value
+    app.button(key="reset_empty").click().run()
+    assert app.query_params.get("channel") in (None, [], "")

@@ -1,6 +1,7 @@
 """The Data page's parts: upload, server import folder, column mapping, stage order, quality report, library."""
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -10,14 +11,17 @@ import streamlit as st
 
 from ..api import read_events, reload_events, set_stage_order
 from ..dataset import EventDataset
-from ..mapping import ROLE_LABELS, ROLES, Mapping
+from ..errors import JourneyLensError, MappingError
+from ..mapping import ROLE_LABELS, ROLES, Mapping, propose_mapping
+from ..reading import open_table_file
 from ..settings import get_settings
 from ..timestamps import KINDS
 from .common import safe_csv, slug
-from .errors import guard, plain
+from .errors import guard, plain, show_error
 from .state import store, switch_dataset
 
 NONE = "— none —"
+PENDING_KEY = "jl_pending_file"
 FILE_TYPES = ["csv", "gz", "parquet", "xlsx", "tsv", "txt"]
 
 
@@ -32,14 +36,64 @@ def upload_section() -> None:
     upload = st.file_uploader("Touchpoint file", type=FILE_TYPES, key="upload_events", label_visibility="collapsed")
     if upload is None or st.session_state.get("uploaded_file_id") == upload.file_id:
         return
-    with guard(stop=False), tempfile.TemporaryDirectory(prefix="jl-upload-") as scratch:
-        path = Path(scratch) / Path(upload.name).name
-        path.write_bytes(upload.getbuffer())
-        dataset = read_events(path, store=store(), origin="upload", file_name=upload.name, progress=_progress())
-        st.session_state["uploaded_file_id"] = upload.file_id
-        switch_dataset(dataset.id)
-        st.session_state["just_loaded"] = dataset.id
-        st.rerun()
+    st.session_state["uploaded_file_id"] = upload.file_id
+    st.session_state.pop(PENDING_KEY, None)
+    folder = Path(tempfile.mkdtemp(prefix="jl-upload-"))
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getbuffer())
+    _load(path, "upload", upload.name)
+
+
+def _load(path: Path, origin: str, name: str, mapping: Mapping | None = None) -> None:
+    """Load a file into the store; when its columns cannot be mapped, keep it pending for the mapping form."""
+    try:
+        dataset = read_events(path, store=store(), origin=origin, file_name=name, mapping=mapping, progress=_progress())
+    except MappingError as exc:
+        show_error(exc)
+        st.session_state[PENDING_KEY] = {"path": str(path), "origin": origin, "name": name}
+        return
+    except JourneyLensError as exc:
+        show_error(exc)
+        _forget_pending(path, origin)
+        return
+    _forget_pending(path, origin)
+    switch_dataset(dataset.id)
+    st.session_state["just_loaded"] = dataset.id
+    st.rerun()
+
+
+def _forget_pending(path: Path, origin: str) -> None:
+    st.session_state.pop(PENDING_KEY, None)
+    if origin == "upload":
+        shutil.rmtree(path.parent, ignore_errors=True)  # the upload's own scratch folder
+
+
+def pending_mapping_section() -> None:
+    """A file whose columns could not be mapped: choose the roles, then load it."""
+    pending = st.session_state.get(PENDING_KEY)
+    if not pending or not Path(pending["path"]).exists():
+        return
+    with guard(stop=False):
+        opened = open_table_file(Path(pending["path"]), display_name=pending["name"])
+        sample = opened.sample(20)
+        proposed = propose_mapping(opened.sample())
+        st.subheader("Map the columns before loading")
+        st.caption(plain(f"{pending['name']} — first rows:"))
+        st.dataframe(sample, hide_index=True)
+        with st.form("pending_mapping"):
+            chosen = {}
+            cols = st.columns(3)
+            for i, role in enumerate(ROLES):
+                options = [NONE] + opened.columns
+                current = getattr(proposed, role)
+                chosen[role] = cols[i % 3].selectbox(ROLE_LABELS[role], options, key=f"pending_{role}",
+                                                     index=options.index(current) if current in options else 0)
+            segments = st.multiselect("Segment attributes", opened.columns, default=proposed.segments, key="pending_segments")
+            st.form_submit_button("Load with this mapping", type="primary", on_click=_request, args=("pending", pending["path"]))
+        if _pending("pending", pending["path"]):
+            mapping = Mapping(**{r: (None if v == NONE else v) for r, v in chosen.items()},
+                              segments=[c for c in segments if c not in chosen.values()])
+            _load(Path(pending["path"]), pending["origin"], pending["name"], mapping)
 
 
 def incoming_section() -> None:
@@ -55,16 +109,15 @@ def incoming_section() -> None:
             cols = st.columns([3, 2, 2])
             cols[0].text(f"{path.name}  ·  {stat.st_size / 1e6:,.1f} MB  ·  {datetime.fromtimestamp(stat.st_mtime):%Y-%m-%d %H:%M}")
             existing = loaded.get(str(path))
-            if cols[1].button("Load as new dataset", key=f"incoming_load_{i}"):
-                with guard(stop=False):
-                    dataset = read_events(path, store=store(), origin="incoming", progress=_progress())
-                    switch_dataset(dataset.id)
-                    st.session_state["just_loaded"] = dataset.id
-                    st.rerun()
+            cols[1].button("Load as new dataset", key=f"incoming_load_{i}", on_click=_request, args=("load", str(path)))
+            if _pending("load", str(path)):
+                _load(path, "incoming", path.name)
             if existing:
                 newer = stat.st_mtime > existing["source"].get("modified", 0) + 1
                 label = "Refresh (newer file)" if newer else "Refresh"
-                if cols[2].button(label, key=f"incoming_refresh_{i}", help="Re-read this file into the same dataset, keeping its mapping and stage order."):
+                cols[2].button(label, key=f"incoming_refresh_{i}", help="Re-read this file into the same dataset, keeping its mapping and stage order.",
+                               on_click=_request, args=("refresh", str(path)))
+                if _pending("refresh", str(path)):
                     with guard(stop=False):
                         reload_events(existing["id"], source=path, store=store(), progress=_progress())
                         switch_dataset(existing["id"])
@@ -128,8 +181,8 @@ def mapping_editor(dataset: EventDataset) -> None:
             fmt = st.selectbox("Timestamp format", formats, index=formats.index(mapping.timestamp_format or "detect"),
                                format_func=lambda k: "Detect automatically" if k == "detect" else KINDS[k], key=f"map_ts_{dataset.id}")
             rules = _stage_rules_editor(dataset, mapping, chosen)
-            submitted = st.form_submit_button("Apply mapping", type="primary", disabled=not can_reread)
-        if submitted:
+            st.form_submit_button("Apply mapping", type="primary", disabled=not can_reread, on_click=_request, args=("remap", dataset.id))
+        if _pending("remap", dataset.id):
             new = Mapping(**{r: (None if v == NONE else v) for r, v in chosen.items()}, segments=segments,
                           timestamp_format=None if fmt == "detect" else fmt, stage_from_touchpoint=rules)
             with guard(stop=False):
@@ -157,7 +210,8 @@ def stage_order_editor(dataset: EventDataset) -> None:
         table = pd.DataFrame({"position": range(1, len(dataset.stage_order) + 1), "stage": dataset.stage_order})
         edited = st.data_editor(table, hide_index=True, disabled=["stage"], key=f"stage_order_{dataset.id}",
                                 column_config={"position": st.column_config.NumberColumn(min_value=1, step=1)})
-        if st.button("Save stage order", key=f"save_order_{dataset.id}"):
+        st.button("Save stage order", key=f"save_order_{dataset.id}", on_click=_request, args=("order", dataset.id))
+        if _pending("order", dataset.id):
             order = edited.sort_values(["position", "stage"])["stage"].tolist()
             with guard(stop=False):
                 set_stage_order(dataset.id, order, store=store())
@@ -178,29 +232,47 @@ def library(active_id: str) -> None:
     if not entries:
         return
     names = {m["id"]: m.get("name", m["id"]) for m in entries}
-    choice = st.selectbox("Manage dataset", list(names), format_func=lambda i: names[i], key="library_choice",
+    choice = st.selectbox("Manage dataset", list(names), format_func=lambda i: names[i], key=f"library_choice_{active_id}",
                           index=list(names).index(active_id) if active_id in names else 0)
     cols = st.columns([1, 2, 1])
-    if cols[0].button("Open", key="library_open", disabled=choice == active_id):
+    cols[0].button("Open", key="library_open", disabled=choice == active_id, on_click=_request, args=("open", choice))
+    new_name = cols[1].text_input("New name", value=names[choice], key=f"rename_{choice}", label_visibility="collapsed")
+    cols[1].button("Rename", key="library_rename", on_click=_request, args=("rename", choice))
+    cols[2].button("Delete…", key="library_delete", on_click=_request, args=("confirm", choice))
+    if _pending("open", choice):
         switch_dataset(choice)
         st.rerun()
-    new_name = cols[1].text_input("New name", value=names[choice], key=f"rename_{choice}", label_visibility="collapsed")
-    if cols[1].button("Rename", key="library_rename") and new_name.strip() and new_name != names[choice]:
+    if _pending("rename", choice) and new_name.strip() and new_name != names[choice]:
         with guard(stop=False):
             store().update(choice, name=new_name.strip()[:120])
             st.rerun()
-    if cols[2].button("Delete…", key="library_delete"):
+    if _pending("confirm", choice):
         st.session_state["confirm_delete"] = choice
     if st.session_state.get("confirm_delete") == choice:
         st.warning(f"Delete “{plain(names[choice])}” for everyone? This cannot be undone.")
         yes, no = st.columns(2)
-        if yes.button("Yes, delete it", type="primary", key="library_delete_yes"):
-            with guard(stop=False):
-                store().delete(choice)
-                st.session_state.pop("confirm_delete", None)
-                if choice == active_id:
-                    switch_dataset("sample")
-                st.rerun()
-        if no.button("Cancel", key="library_delete_no"):
-            st.session_state.pop("confirm_delete", None)
+        yes.button("Yes, delete it", type="primary", key="library_delete_yes", on_click=_request, args=("delete", choice))
+        no.button("Cancel", key="library_delete_no", on_click=_request, args=("cancel", choice))
+    if _pending("delete", choice):
+        st.session_state.pop("confirm_delete", None)
+        with guard(stop=False):
+            store().delete(choice)
+            if choice == active_id:
+                switch_dataset("sample")
             st.rerun()
+    if _pending("cancel", choice):
+        st.session_state.pop("confirm_delete", None)
+        st.rerun()
+
+
+def _request(action: str, target: str) -> None:
+    """Button callback: remember the action; the page performs it in its body (with progress shown there)."""
+    st.session_state["jl_action"] = (action, target)
+
+
+def _pending(action: str, target: str) -> bool:
+    """True (once) when the user asked for ``action`` on ``target`` in this run."""
+    if st.session_state.get("jl_action") == (action, target):
+        del st.session_state["jl_action"]
+        return True
+    return False
