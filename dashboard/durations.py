@@ -49,7 +49,7 @@ def stage_durations(events: EventDataset, *, stages=None, by: str | None = None)
         raise OptionError("by", by, f"one of {', '.join(events.segments) or 'no segment attributes'}")
     firsts = _firsts(events, stages)
     if by:
-        firsts = firsts.left_join(customer_attribute(events.table, by), "customer_key").drop("customer_key_right")
+        firsts = firsts.left_join(customer_attribute(events, by), "customer_key").drop("customer_key_right")
     parts = []
     for i in range(len(stages) - 1):
         gap = seconds_between(firsts[f"f{i + 1}"], firsts[f"f{i}"])

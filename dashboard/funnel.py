@@ -135,7 +135,7 @@ def funnel_breakdown(events: EventDataset, attribute: str, steps=None, *, order:
         raise OptionError("attribute", attribute, f"one of {', '.join(events.segments) or 'no segment attributes'}")
     dimension, steps = _resolve(events, steps, order, dimension)
     per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
-    segment = customer_attribute(events.table, attribute)
+    segment = customer_attribute(events, attribute)
     joined = per.left_join(segment, "customer_key")
     grouped = joined.group_by(segment=joined.segment.fill_null("(blank)")).aggregate(
         **{f"s{j}": (joined.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()

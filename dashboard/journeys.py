@@ -57,6 +57,17 @@ def seconds_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
     return later.epoch_seconds() - earlier.epoch_seconds()
 
 
-def customer_attribute(table: ibis.Table, column: str) -> ibis.Table:
-    """customer_key → the customer's value of ``column`` at their first event (in event order)."""
-    return materialise(table.group_by("customer_key").aggregate(segment=table[column].argmin(table.seq)))
+def customer_segments(events: EventDataset) -> ibis.Table:
+    """customer_key plus every segment attribute: the customer's value at their first event in view.
+    Computed in one pass for all attributes and reused by every breakdown of the same filters."""
+    t = events.table
+    columns = list(events.segments)
+    if not columns:
+        return materialise(t.select("customer_key").distinct())
+    return materialise(t.group_by("customer_key").aggregate(**{c: t[c].argmin(t.seq) for c in columns}))
+
+
+def customer_attribute(events: EventDataset, column: str) -> ibis.Table:
+    """customer_key, segment: the customer's value of ``column`` at their first event in view."""
+    segments = customer_segments(events)
+    return segments.select("customer_key", segment=segments[column])

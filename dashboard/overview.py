@@ -71,17 +71,19 @@ def segment_conversion(events: EventDataset) -> pd.DataFrame:
     """Conversion by segment value, for every segment attribute. Columns: attribute, segment, customers,
     converted (reached the conversion stage), conversion_rate (%). A customer's segment is the value at
     their first event."""
-    from .journeys import customer_attribute
+    from .engine import materialise
+    from .journeys import customer_segments
 
     target = conversion_stage(events.stage_order)
     if not target or not events.segments:
         return pd.DataFrame(columns=["attribute", "segment", "customers", "converted", "conversion_rate"])
     t = events.table
-    converted = t.group_by("customer_key").aggregate(converted=(t.stage == target).any().cast("int64"))
+    rank = events.stage_order.index(target)
+    converted = t.group_by("customer_key").aggregate(converted=(t.stage_rank == rank).any().cast("int64"))
+    joined = materialise(customer_segments(events).join(converted, "customer_key"))
     frames = []
     for column in events.segments:
-        joined = customer_attribute(t, column).join(converted, "customer_key")
-        grouped = joined.group_by("segment").aggregate(customers=joined.count(), converted=joined.converted.sum()).execute()
+        grouped = joined.group_by(segment=joined[column]).aggregate(customers=joined.count(), converted=joined.converted.sum()).execute()
         grouped.insert(0, "attribute", column)
         frames.append(grouped)
     frame = pd.concat(frames, ignore_index=True)

@@ -13,7 +13,6 @@ Run ``python -m dashboard.sample --out data/sample`` to write the CSV files.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import numpy as np
@@ -170,15 +169,15 @@ def _conversation(rng, customer_id, t, channel, stage, reached_end, number) -> l
 
 
 def install_sample(store) -> None:
-    """Generate the sample and store it under the id 'sample' (with transcripts.parquet beside it)."""
+    """Generate the sample and store it under the id 'sample', with its transcripts scored and linked."""
     from .api import read_events
 
     events, turns = generate()
     dataset = read_events(events, store=store, name="Sample: subscription journeys 2025", origin="sample",
                           file_name="sample_events.parquet", dataset_id="sample")
-    tmp = dataset.folder / ".transcripts.parquet.tmp"
-    turns.to_parquet(tmp, index=False)
-    os.replace(tmp, dataset.folder / "transcripts.parquet")
+    from .conversations import attach_transcripts
+
+    attach_transcripts(dataset.id, turns, store=store, file_name="sample_transcripts.parquet")
 
 
 def main() -> None:

@@ -1,0 +1,155 @@
+"""Tone analytics on scored conversations, following the global filters through the customer id.
+
+Conversations count once each; tone is the customer's unless a column says agent. With the
+default view every conversation counts, unlinked ones included; once any filter is set, only
+conversations of customers in view (and, with a date range, inside it) count.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .dataset import EventDataset
+from .journeys import customer_segments
+from .overview import conversion_stage
+from .tone import NEGATIVE, POSITIVE
+
+BINS = np.linspace(-1, 1, 21)
+
+
+def in_view(events: EventDataset, conversations: pd.DataFrame) -> pd.DataFrame:
+    """The conversations the filters keep (see the module docstring)."""
+    state = events.filters
+    if state.is_default_view():
+        return conversations
+    keys = events.table.select("customer_key").distinct().execute()["customer_key"]
+    kept = conversations[conversations["customer_key"].isin(keys)]
+    stamps = pd.to_datetime(kept["timestamp"], utc=True)
+    if state.date_from:
+        kept = kept[stamps >= pd.Timestamp(state.date_from, tz=state.tz)]
+        stamps = stamps.loc[kept.index]
+    if state.date_to:
+        kept = kept[stamps < pd.Timestamp(state.date_to, tz=state.tz) + pd.Timedelta(days=1)]
+    return kept
+
+
+def tone_distribution(conversations: pd.DataFrame) -> pd.DataFrame:
+    """Columns bin_start, bin_end, customer, agent: conversations per 0.1-wide tone bin."""
+    customer, _ = np.histogram(conversations["customer_tone"].dropna(), bins=BINS)
+    agent, _ = np.histogram(conversations["agent_tone"].dropna(), bins=BINS)
+    return pd.DataFrame({"bin_start": BINS[:-1].round(2), "bin_end": BINS[1:].round(2), "customer": customer, "agent": agent})
+
+
+def tone_by(conversations: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Columns group, conversations, customer_tone (mean), negative_pct (% of conversations whose
+    customer tone is negative), sorted by customer tone (worst first)."""
+    scored = conversations[conversations["customer_tone"].notna()]
+    grouped = scored.groupby(scored[column].fillna("(unknown)").astype(str))
+    out = pd.DataFrame({"conversations": grouped.size(), "customer_tone": grouped["customer_tone"].mean(),
+                        "negative_pct": grouped["customer_tone"].apply(lambda s: (s <= NEGATIVE).mean() * 100)})
+    return out.rename_axis("group").reset_index().sort_values("customer_tone").reset_index(drop=True)
+
+
+def with_segments(events: EventDataset, conversations: pd.DataFrame) -> pd.DataFrame:
+    """Add the customers' segment attributes (value at their first event in view) to linked conversations."""
+    if not events.segments or conversations.empty:
+        return conversations
+    segments = customer_segments(events)
+    keys = conversations["customer_key"].dropna().astype("int64").unique().tolist()
+    table = segments.filter(segments.customer_key.isin(keys)).execute()
+    return conversations.merge(table, on="customer_key", how="left")
+
+
+def tone_over_time(conversations: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
+    """Columns period (start, UTC), conversations, customer_tone (mean)."""
+    scored = conversations[conversations["customer_tone"].notna() & conversations["timestamp"].notna()]
+    stamps = pd.to_datetime(scored["timestamp"], utc=True).dt.tz_convert(None)
+    period = stamps.dt.to_period("W" if freq == "week" else "M").dt.start_time
+    grouped = scored.groupby(period)
+    return pd.DataFrame({"conversations": grouped.size(), "customer_tone": grouped["customer_tone"].mean()}).rename_axis("period").reset_index()
+
+
+def trajectory(conversations: pd.DataFrame) -> pd.DataFrame:
+    """Average customer tone by quarter of the conversation. Columns quarter, all, worsening,
+    all_conversations, worsening_conversations (conversations with a customer turn in that quarter)."""
+    rows = []
+    worsening = conversations[conversations["shift"] == "worsening"]
+    for q in range(1, 5):
+        column = f"q{q}"
+        rows.append({"quarter": f"Q{q}", "all": conversations[column].mean(), "worsening": worsening[column].mean(),
+                     "all_conversations": int(conversations[column].notna().sum()),
+                     "worsening_conversations": int(worsening[column].notna().sum())})
+    return pd.DataFrame(rows)
+
+
+def most_negative(conversations: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """The conversations with the lowest customer tone."""
+    columns = ["conversation_id", "customer_tone", "agent_tone", "negative_share", "shift", "stage_at", "channel", "timestamp", "customer_id"]
+    return conversations.dropna(subset=["customer_tone"]).nsmallest(limit, "customer_tone")[columns].reset_index(drop=True)
+
+
+def worst_sentences(turns: pd.DataFrame, conversation_id: str, limit: int = 3) -> pd.DataFrame:
+    """The customer's most negative turns in one conversation."""
+    mine = turns[(turns["conversation_id"] == conversation_id) & (turns["speaker"] == "customer") & (turns["compound"] <= NEGATIVE)]
+    return mine.nsmallest(limit, "compound")[["turn_index", "text", "compound"]]
+
+
+def negative_topics(turns: pd.DataFrame, conversations: pd.DataFrame, *, topics: int = 5, terms: int = 6) -> pd.DataFrame:
+    """What negative customer turns are about: TF-IDF + NMF. Columns topic, top_terms, turns, example_1,
+    example_2 (the two turns most typical of the topic). Empty with fewer than 20 negative turns."""
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    chosen = turns[turns["conversation_id"].isin(conversations["conversation_id"]) & (turns["speaker"] == "customer")
+                   & (turns["label"] == "negative")]
+    columns = ["topic", "top_terms", "turns", "example_1", "example_2"]
+    if len(chosen) < 20:
+        return pd.DataFrame(columns=columns)
+    texts = chosen["text"].str.replace(r"\[(url|email)\]|@user", " ", regex=True)
+    vectorizer = TfidfVectorizer(stop_words="english", max_features=5000, min_df=2, ngram_range=(1, 2), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b")
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:
+        return pd.DataFrame(columns=columns)
+    k = max(1, min(topics, matrix.shape[0] // 10, matrix.shape[1]))
+    model = NMF(n_components=k, random_state=0, init="nndsvda", max_iter=400)
+    weights = model.fit_transform(matrix)
+    vocabulary = np.array(vectorizer.get_feature_names_out())
+    assigned = weights.argmax(axis=1)
+    rows = []
+    for t in range(k):
+        members = np.where(assigned == t)[0]
+        if not len(members):
+            continue
+        best = members[np.argsort(-weights[members, t])][:2]
+        examples = [chosen["text"].iloc[i][:300] for i in best] + ["", ""]
+        rows.append({"topic": t + 1, "top_terms": ", ".join(vocabulary[np.argsort(-model.components_[t])[:terms]]),
+                     "turns": int(len(members)), "example_1": examples[0], "example_2": examples[1]})
+    return pd.DataFrame(rows, columns=columns).sort_values("turns", ascending=False).reset_index(drop=True)
+
+
+def tone_outcomes(events: EventDataset, conversations: pd.DataFrame) -> pd.DataFrame:
+    """Conversion after a customer's first conversation, by its tone. Columns group, customers,
+    converted_after (reached the conversion stage at or after that conversation), conversion_pct."""
+    target = conversion_stage(events.stage_order)
+    linked = conversations[conversations["linked"] & conversations["customer_tone"].notna()].copy()
+    columns = ["group", "customers", "converted_after", "conversion_pct"]
+    if not target or linked.empty:
+        return pd.DataFrame(columns=columns)
+    linked["ts"] = pd.to_datetime(linked["timestamp"], utc=True).dt.tz_convert(None)
+    first = linked.sort_values("ts").groupby("customer_key").head(1)
+    t = events.table
+    conversions = t.filter(t.stage == target).group_by("customer_key").aggregate(last_conversion=t.ts.max()).execute()
+    merged = first.merge(conversions, on="customer_key", how="left")
+    merged["converted_after"] = merged["last_conversion"] >= merged["ts"]
+    merged["group"] = np.where(merged["customer_tone"] <= NEGATIVE, "negative", "neutral or positive")
+    grouped = merged.groupby("group")
+    out = pd.DataFrame({"customers": grouped.size(), "converted_after": grouped["converted_after"].sum()}).reset_index()
+    out["conversion_pct"] = out["converted_after"] / out["customers"] * 100
+    return out[columns]
+
+
+def tone_label(value: float) -> str:
+    if value != value:
+        return "not scored"
+    return "positive" if value >= POSITIVE else "negative" if value <= NEGATIVE else "neutral"
