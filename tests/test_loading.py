@@ -144,4 +144,5 @@ def test_sample_has_the_promised_shape(store):
     assert sample.stage_order == ["awareness", "consideration", "conversion", "retention", "advocacy"]
     assert set(sample.values("channel")) == {"web", "email", "paid ads", "social", "app", "chatbot", "call centre", "store"}
     assert set(sample.segments) == {"region", "plan", "campaign", "device"} and sample.has_revenue
-    assert (sample.folder / "transcripts.parquet").exists()
+    transcripts = sample.manifest["transcripts"]
+    assert transcripts["conversations"] > 3000 and transcripts["unlinked"] == 0 and transcripts["not_scored"] == 0
