@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/2_Funnel.py", title="Funnel", icon=":material/filter_alt:"),
     st.Page("pages/3_Flow.py", title="Flow", icon=":material/account_tree:"),
     st.Page("pages/4_Stage_durations.py", title="Stage durations", icon=":material/timer:"),
+    st.Page("pages/5_Sentiment.py", title="Sentiment", icon=":material/sentiment_satisfied:"),
     st.Page("pages/9_Data.py", title="Data", icon=":material/database:"),
 ]
 navigation = st.navigation(PAGES)

@@ -147,3 +147,40 @@ def durations_box(table: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
         fig.add_annotation(x=name, y=days[3], text=f"median {days[1]:.1f} d · n={row.customers:,}", showarrow=False, yshift=14)
     fig.update_layout(yaxis_title="Days (box p25–p75, line median, whisker p90)", showlegend=False)
     return _style(fig, height=460)
+
+
+TONE_SCALE = [[0, "#d73027"], [0.5, "#f7f7f7"], [1, "#1a9850"]]
+
+
+def tone_distribution_chart(table: pd.DataFrame) -> go.Figure:
+    centres = (table["bin_start"] + table["bin_end"]) / 2
+    fig = go.Figure()
+    fig.add_bar(x=centres, y=table["customer"], name="Customer tone", marker_color="#2f6fdf", width=0.045, offset=-0.045)
+    fig.add_bar(x=centres, y=table["agent"], name="Agent tone", marker_color="#b0b7c3", width=0.045, offset=0)
+    fig.update_layout(xaxis=dict(title="Tone (−1 negative … +1 positive)", range=[-1.05, 1.05]), yaxis_title="Conversations")
+    return _style(fig, height=380)
+
+
+def tone_by_chart(table: pd.DataFrame, label: str) -> go.Figure:
+    text = [f"{t:+.2f} · {n:,} conv." for t, n in zip(table["customer_tone"], table["conversations"])]
+    fig = go.Figure(go.Bar(x=table["customer_tone"], y=table["group"].astype(str), orientation="h", text=text, textposition="outside",
+                           marker=dict(color=table["customer_tone"], colorscale=TONE_SCALE, cmin=-0.6, cmax=0.6), cliponaxis=False,
+                           hovertemplate="%{y}: mean tone %{x:+.2f}<extra></extra>"))
+    fig.update_layout(xaxis=dict(title="Mean customer tone", range=[-1, 1], zeroline=True),
+                      yaxis=dict(title=label, automargin=True, autorange="reversed"))
+    return _style(fig, height=120 + 45 * len(table))
+
+
+def tone_over_time_chart(table: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=table["period"], y=table["customer_tone"], mode="lines+markers", line=dict(color="#2f6fdf", width=3),
+                               customdata=table["conversations"], hovertemplate="%{x|%Y-%m-%d}: %{y:+.2f} (%{customdata:,} conversations)<extra></extra>"))
+    fig.update_layout(yaxis=dict(title="Mean customer tone", range=[-1, 1]))
+    return _style(fig, height=360)
+
+
+def trajectory_chart(table: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=table["quarter"], y=table["all"], name="All conversations", mode="lines+markers", line=dict(color="#2f6fdf", width=3))
+    fig.add_scatter(x=table["quarter"], y=table["worsening"], name="Worsening conversations", mode="lines+markers", line=dict(color="#d73027", width=3))
+    fig.update_layout(yaxis=dict(title="Mean customer tone", range=[-1, 1]), xaxis_title="Quarter of the conversation")
+    return _style(fig, height=360)

@@ -153,3 +153,29 @@ def tone_label(value: float) -> str:
     if value != value:
         return "not scored"
     return "positive" if value >= POSITIVE else "negative" if value <= NEGATIVE else "neutral"
+
+
+def conversations_in_view(events: EventDataset) -> pd.DataFrame:
+    """The stored conversations the filters keep, with the customers' segment attributes (empty when none)."""
+    from .conversations import load_conversations
+
+    loaded = load_conversations(events)
+    if loaded is None:
+        return pd.DataFrame()
+    return with_segments(events, in_view(events, loaded[0]))
+
+
+def negative_topics_in_view(events: EventDataset) -> pd.DataFrame:
+    from .conversations import load_conversations
+
+    loaded = load_conversations(events)
+    if loaded is None:
+        return pd.DataFrame()
+    return negative_topics(loaded[1], in_view(events, loaded[0]))
+
+
+def tone_outcomes_in_view(events: EventDataset) -> pd.DataFrame:
+    from .conversations import load_conversations
+
+    loaded = load_conversations(events)
+    return tone_outcomes(events, in_view(events, loaded[0])) if loaded else pd.DataFrame()

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dashboard import ui
-from dashboard.ui import data_page
+from dashboard.ui import data_page, sentiment_views
 
 dataset = ui.active_dataset()
 st.title("Data")
@@ -19,5 +19,6 @@ st.header(ui.plain(dataset.name))
 data_page.quality_report(dataset)
 data_page.mapping_editor(dataset)
 data_page.stage_order_editor(dataset)
+sentiment_views.transcripts_upload(dataset)
 st.divider()
 data_page.library(dataset.id)

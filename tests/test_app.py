@@ -162,3 +162,40 @@ def test_empty_selection_shows_a_friendly_reset(app):
     assert "No customers match these filters" in app.info[0].value
     app.button(key="reset_empty").click().run()
     assert app.query_params.get("channel") in (None, [], "")
+
+
+def test_sentiment_page_follows_url_filters(app):
+    from dashboard.sentiment import conversations_in_view
+
+    app.query_params["seg.region"] = ["Europe"]
+    app.run()
+    app.switch_page("pages/5_Sentiment.py").run()
+    assert not app.exception and not app.error
+    expected = conversations_in_view(open_dataset("sample").filter(segments={"region": ["Europe"]}))
+    assert any(f"{len(expected):,} conversations in view" in c.value for c in app.caption)
+    assert len(app.text) > 1  # the transcript of the most negative conversation, shown as plain text
+
+
+def test_hostile_text_from_files_is_shown_as_text(app, shared_store_dir, tmp_path):
+    import pandas as pd
+
+    from dashboard import DatasetStore, read_events
+    from dashboard.conversations import attach_transcripts
+
+    hostile = "<script>alert(1)</script> <img src=x onerror=alert(2)> [click](http://evil.example) ![x](http://evil.example/a.png)"
+    events = pd.DataFrame({"customer_id": ["c1", "c1"], "event_time": pd.to_datetime(["2025-01-01", "2025-01-02"], utc=True),
+                           "journey_stage": ["awareness", "conversion"], "channel": [hostile, "web"]})
+    store = DatasetStore(shared_store_dir)
+    dataset = read_events(events, store=store, name=hostile)
+    attach_transcripts(dataset.id, pd.DataFrame({"conversation_id": ["k"], "speaker": ["Customer"], "customer_id": ["c1"],
+                                                 "text": [hostile + " this is awful"], "timestamp": ["2025-01-02"]}), store=store)
+    app.query_params["ds"] = dataset.id
+    app.run()
+    app.switch_page("pages/5_Sentiment.py").run()
+    assert not app.exception
+    assert any(hostile in t.value for t in app.text)
+    rendered = [m.value for m in app.markdown] + [c.value for c in app.caption] + [w.value for w in app.warning]
+    assert not any("<script>" in r or "](http" in r for r in rendered)
+    app.switch_page("pages/9_Data.py").run()
+    assert not app.exception
+    assert not any("<script>" in m.value or "](http" in m.value for m in app.markdown)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import durations, flow, funnel, overview
+from .. import durations, flow, funnel, overview, sentiment
 from ..dataset import EventDataset, open_dataset
 from ..filters import FilterState
 from .state import store
@@ -21,6 +21,9 @@ ANALYTICS = {
     "path_counts": flow.path_counts,
     "stage_durations": durations.stage_durations,
     "duration_histogram": durations.duration_histogram,
+    "conversations_in_view": sentiment.conversations_in_view,
+    "negative_topics_in_view": sentiment.negative_topics_in_view,
+    "tone_outcomes_in_view": sentiment.tone_outcomes_in_view,
 }
 
 
@@ -33,7 +36,7 @@ def _run(name: str, dataset_id: str, version: str, params: tuple, args: tuple, o
 
 def compute(name: str, dataset: EventDataset, *args, **options):
     """Run analytics function ``name`` on ``dataset`` (with its filters), served from cache when repeated."""
-    version = f"{dataset.manifest.get('updated_at')}|{'/'.join(dataset.stage_order)}"
+    version = f"{dataset.manifest.get('updated_at')}|{'/'.join(dataset.stage_order)}|{dataset.manifest.get('transcripts', {}).get('attached_at')}"
     params = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in dataset.filters.to_query_params().items())
     if "ds" not in dict(params):
         params = (("ds", dataset.id),) + params

@@ -1,0 +1,64 @@
+"""Sentiment: the tone of call-centre and chat conversations, joined to journeys."""
+import streamlit as st
+
+from dashboard import charts, sentiment as tone, ui
+from dashboard.ui import sentiment_views as views
+
+dataset = ui.active_dataset()
+st.title("Sentiment")
+st.caption("Tone is VADER's score of what was said, from −1 (very negative) to +1 (very positive), averaged per sentence and turn; "
+           "it is not a satisfaction score.")
+conversations = ui.compute("conversations_in_view", dataset)
+if conversations.empty:
+    st.info("No transcripts in this view. Attach call or chat transcripts on the Data page (Transcripts).")
+    st.stop()
+scored = conversations["customer_tone"].notna()
+info = dataset.manifest.get("transcripts", {})
+scope = "all conversations, unlinked included" if dataset.filters.is_default_view() else "conversations of the customers in view"
+how = f"Counts conversations ({scope}; {int(scored.sum()):,} with scored customer turns). Filters: {dataset.filters.describe()}."
+st.caption(ui.plain(f"{len(conversations):,} conversations in view · {info.get('not_scored', 0):,} turns not scored in the file "
+                    "(no English words VADER knows, e.g. other scripts)."))
+distribution = tone.tone_distribution(conversations)
+ui.chart_block(charts.tone_distribution_chart(distribution), distribution, caption=how,
+               takeaway=f"Mean customer tone {conversations['customer_tone'].mean():+.2f}, agent tone {conversations['agent_tone'].mean():+.2f}; "
+                        f"{(conversations['customer_tone'] <= -0.05).mean():.0%} of conversations have a negative customer tone.",
+               file_name="journey-tone-distribution", key="dist")
+options = {"stage_at": "Journey stage at the time", "channel": "Channel"} | {c: f"Segment: {l}" for c, l in dataset.segments.items()}
+by = ui.choice("Tone by", "tone_by", list(options), "stage_at", format_func=options.get)
+grouped = tone.tone_by(conversations, by)
+if len(grouped):
+    worst = grouped.iloc[0]
+    ui.chart_block(charts.tone_by_chart(grouped, options[by]), grouped, caption=how + " Bars: mean customer tone; labels: conversations.",
+                   takeaway=f"Most negative: {worst['group']} (mean {worst['customer_tone']:+.2f}, {worst['negative_pct']:.0f}% negative, "
+                            f"{int(worst['conversations']):,} conversations).", file_name=f"journey-tone-by-{by}", key="by")
+freq = ui.choice("Tone over time by", "tone_period", ["week", "month"], "month", widget="segmented_control")
+over_time = tone.tone_over_time(conversations, freq)
+ui.chart_block(charts.tone_over_time_chart(over_time), over_time, caption=f"Mean customer tone per {freq} of the conversation (UTC). {how}",
+               takeaway=None, file_name=f"journey-tone-by-{freq}", key="time")
+path = tone.trajectory(conversations)
+st.subheader("Within the conversation")
+ui.chart_block(charts.trajectory_chart(path), path,
+               caption="Mean customer tone in each quarter of the conversation (by turn position); 'worsening' = last quarter at least 0.1 below the first.",
+               takeaway=f"{(conversations['shift'] == 'worsening').sum():,} conversations worsen and {(conversations['shift'] == 'improving').sum():,} improve.",
+               file_name="journey-tone-trajectory", key="trajectory")
+turns = views.stored_turns(dataset.id, str(dataset.manifest.get("updated_at")))
+st.subheader("Most negative conversations")
+negative = tone.most_negative(conversations)
+st.dataframe(negative, hide_index=True, width="stretch")
+chosen = st.selectbox("Read a conversation", negative["conversation_id"].tolist(), key="read_conversation")
+if chosen:
+    views.transcript(turns, chosen)
+st.subheader("What negative conversations are about")
+topics = ui.compute("negative_topics_in_view", dataset)
+st.dataframe(topics, hide_index=True, width="stretch")
+st.caption("Topics of negative customer turns (TF-IDF + NMF); examples are the turns most typical of each topic.")
+outcomes = ui.compute("tone_outcomes_in_view", dataset)
+st.subheader("Tone and outcomes")
+st.dataframe(outcomes, hide_index=True)
+st.caption("Customers by the tone of their first conversation in view, and the share who reached the conversion stage at or after it.")
+c1, c2 = st.columns(2)
+c1.download_button("Download conversations (CSV)", ui.safe_csv(conversations), "journey-conversations-tone.csv", key="dl_conv")
+c2.download_button("Download scored turns (CSV)", ui.safe_csv(turns[turns["conversation_id"].isin(conversations["conversation_id"])]),
+                   "journey-scored-turns.csv", key="dl_turns")
+ui.show_problems()
+ui.write_url(["tone_by", "tone_period"])
