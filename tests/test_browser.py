@@ -52,8 +52,15 @@ def test_upload_csv_shows_mapping_and_quality_report(server, browser, tmp_path):
                    "|2025-03-02 08:00|awareness|web\n", encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server.url}/Data")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
-    page.get_by_text(re.compile("Loaded “crm export.csv”")).wait_for(timeout=60_000)
+    page.get_by_text("Dataset library").wait_for(timeout=30_000)  # the whole page has been drawn
+    page.wait_for_timeout(500)
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="TSV, TXT")
+    uploader.locator('input[type="file"]').set_input_files(str(csv))
+    try:
+        page.get_by_text(re.compile("Loaded “crm export.csv”")).wait_for(timeout=60_000)
+    except Exception:
+        screenshot(page, "data-upload-failed")
+        raise
     assert metric_value(page, "Rows read") == "4"
     assert metric_value(page, "Rows kept") == "3"
     assert metric_value(page, "Rows set aside") == "1"
