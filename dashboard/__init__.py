@@ -6,23 +6,29 @@ Public API::
     events = read_events("extract.csv")            # or sample_events()
     europe = events.filter(segments={"region": ["Europe"]}, channels=["email"])
     europe.table                                    # the canonical Ibis table
+
+Names are imported lazily, so worker processes that only score tone stay light.
 """
-from .api import read_events, reload_events, set_stage_order
-from .dataset import EventDataset, apply_filters, open_dataset
-from .errors import (DatasetNotFoundError, FileReadError, JourneyLensError, MappingError, NoValidRowsError,
-                     OptionError, StoreError)
-from .filters import FilterState
-from .mapping import Mapping, propose_mapping
-from .store import DatasetStore
+from importlib import import_module
+
+_EXPORTS = {
+    "read_events": "api", "reload_events": "api", "set_stage_order": "api",
+    "EventDataset": "dataset", "apply_filters": "dataset", "open_dataset": "dataset",
+    "DatasetNotFoundError": "errors", "FileReadError": "errors", "JourneyLensError": "errors", "MappingError": "errors",
+    "NoValidRowsError": "errors", "OptionError": "errors", "StoreError": "errors",
+    "FilterState": "filters", "Mapping": "mapping", "propose_mapping": "mapping", "DatasetStore": "store",
+}
+__all__ = sorted([*_EXPORTS, "sample_events"])
 
 
-def sample_events(store: DatasetStore | None = None) -> EventDataset:
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'dashboard' has no attribute {name!r}")
+
+
+def sample_events(store=None):
     """The built-in sample dataset (generated and stored on first use)."""
+    from .dataset import open_dataset
+
     return open_dataset("sample", store)
-
-
-__all__ = [
-    "read_events", "reload_events", "set_stage_order", "sample_events", "open_dataset", "apply_filters",
-    "EventDataset", "FilterState", "Mapping", "propose_mapping", "DatasetStore",
-    "JourneyLensError", "FileReadError", "MappingError", "NoValidRowsError", "DatasetNotFoundError", "StoreError", "OptionError",
-]

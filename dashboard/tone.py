@@ -54,11 +54,16 @@ def _knows_any_word(text: str) -> bool:
     return bool(LATIN_WORD.search(text)) or _has_sentiment(text)
 
 
+@lru_cache(maxsize=200_000)
+def _sentence_score(sentence: str) -> float:
+    """VADER compound of one sentence (sentences repeat a lot in service talk: each is scored once)."""
+    return _analyzer().polarity_scores(sentence)["compound"]
+
+
 def score_text(text: str, adjust: bool = True) -> float:
     """Mean compound of the sentences of one turn; NaN when VADER cannot score the text."""
     if not isinstance(text, str) or not text.strip() or not _knows_any_word(text):
         return float("nan")
-    analyzer = _analyzer()
     scores, polite_only = [], []
     for sentence in (s.strip() for s in SENTENCE.split(text)):
         if not sentence:
@@ -68,13 +73,13 @@ def score_text(text: str, adjust: bool = True) -> float:
             if POLITENESS.search(sentence):
                 without = POLITENESS.sub(" ", sentence)
                 if not FILLER.sub(" ", without).strip(" ,.!?;:-"):
-                    polite_only.append(analyzer.polarity_scores(sentence)["compound"])
+                    polite_only.append(_sentence_score(sentence))
                     continue
                 sentence = without
             if not sentence.strip(" ,.!?;:-"):
                 scores.append(0.0)
                 continue
-        scores.append(analyzer.polarity_scores(sentence)["compound"])
+        scores.append(_sentence_score(sentence))
     chosen = scores or polite_only
     return float(np.mean(chosen)) if chosen else 0.0
 
