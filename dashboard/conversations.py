@@ -7,6 +7,8 @@ at that time, whether it is linked to the event data, and its tone summary).
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from collections.abc import Callable
 
 import ibis
@@ -14,11 +16,12 @@ import pandas as pd
 
 from .dataset import EventDataset, open_dataset
 from .engine import connection
+from .errors import FileReadError
 from .store import DatasetStore, now_iso
 from .tone import conversation_tone, quarter_of, score_turns
 from .transcripts import TranscriptMapping, read_transcripts
 
-TURNS, CONVERSATIONS = "turns.parquet", "conversations.parquet"
+TURNS, CONVERSATIONS, SOURCE = "turns.parquet", "conversations.parquet", "transcripts_source"
 
 
 def attach_transcripts(dataset_id: str, source, *, mapping: TranscriptMapping | dict | None = None,
@@ -29,6 +32,13 @@ def attach_transcripts(dataset_id: str, source, *, mapping: TranscriptMapping | 
     dataset = open_dataset(dataset_id, store)
     report = progress or (lambda fraction, text: None)
     report(0.02, "Reading the transcripts…")
+    if not isinstance(source, pd.DataFrame) and Path(source).exists() and Path(source).parent != dataset.folder:
+        kept = dataset.folder / f"{SOURCE}{''.join(Path(source).suffixes[-2:]) or '.csv'}"
+        shutil.copyfile(source, kept.with_name(f".{kept.name}.tmp"))
+        os.replace(kept.with_name(f".{kept.name}.tmp"), kept)
+        for old in dataset.folder.glob(f"{SOURCE}*"):
+            if old != kept:
+                old.unlink()
     turns, quality = read_transcripts(source, mapping=mapping)
     scored = score_turns(turns, adjust=adjust, progress=lambda f, t: report(0.05 + 0.85 * f, t))
     report(0.92, "Linking conversations to journeys…")
@@ -73,6 +83,22 @@ def _link(dataset: EventDataset, turns: pd.DataFrame) -> pd.DataFrame:
     conv["linked"] = conv["customer_key"].notna()
     conv["stage_at"] = conv["stage_at"].fillna("(unknown)")
     return conv.drop(columns=["ts"])
+
+
+def reattach_transcripts(dataset_id: str, *, roles: dict[str, str] | None = None, adjust: bool | None = None,
+                         store: DatasetStore | None = None, progress=None) -> EventDataset:
+    """Score the stored transcript file again with corrected speaker roles or adjustments switched."""
+    store = store or DatasetStore()
+    dataset = open_dataset(dataset_id, store)
+    info = dataset.manifest.get("transcripts") or {}
+    sources = sorted(dataset.folder.glob(f"{SOURCE}*"))
+    if not sources:
+        raise FileReadError("The original transcript file is not stored with this dataset.", hint="Attach the transcripts again.")
+    mapping = TranscriptMapping.from_dict(info.get("mapping"))
+    if roles:
+        mapping.roles = {**mapping.roles, **roles}
+    return attach_transcripts(dataset_id, sources[0], mapping=mapping, store=store, file_name=info.get("file_name"),
+                              adjust=info.get("adjusted", True) if adjust is None else adjust, progress=progress)
 
 
 def load_conversations(dataset: EventDataset) -> tuple[pd.DataFrame, pd.DataFrame] | None:

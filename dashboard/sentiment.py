@@ -129,8 +129,9 @@ def negative_topics(turns: pd.DataFrame, conversations: pd.DataFrame, *, topics:
 
 
 def tone_outcomes(events: EventDataset, conversations: pd.DataFrame) -> pd.DataFrame:
-    """Conversion after a customer's first conversation, by its tone. Columns group, customers,
-    converted_after (reached the conversion stage at or after that conversation), conversion_pct."""
+    """Outcomes after a customer's first conversation, by its tone. Columns group, customers,
+    converted_after (reached the conversion stage at or after that conversation), conversion_pct, and, when
+    the stage order has a stage after conversion (retention), retained_after and retention_pct."""
     target = conversion_stage(events.stage_order)
     linked = conversations[conversations["linked"] & conversations["customer_tone"].notna()].copy()
     columns = ["group", "customers", "converted_after", "conversion_pct"]
@@ -142,10 +143,20 @@ def tone_outcomes(events: EventDataset, conversations: pd.DataFrame) -> pd.DataF
     conversions = t.filter(t.stage == target).group_by("customer_key").aggregate(last_conversion=t.ts.max()).execute()
     merged = first.merge(conversions, on="customer_key", how="left")
     merged["converted_after"] = merged["last_conversion"] >= merged["ts"]
+    order = events.stage_order
+    later = order[order.index(target) + 1] if order.index(target) + 1 < len(order) else None
+    if later:
+        retained = t.filter(t.stage == later).group_by("customer_key").aggregate(last_retained=t.ts.max()).execute()
+        merged = merged.merge(retained, on="customer_key", how="left")
+        merged["retained_after"] = merged["last_retained"] >= merged["ts"]
     merged["group"] = np.where(merged["customer_tone"] <= NEGATIVE, "negative", "neutral or positive")
     grouped = merged.groupby("group")
     out = pd.DataFrame({"customers": grouped.size(), "converted_after": grouped["converted_after"].sum()}).reset_index()
     out["conversion_pct"] = out["converted_after"] / out["customers"] * 100
+    if later:
+        out["retained_after"] = grouped["retained_after"].sum().to_numpy()
+        out["retention_pct"] = out["retained_after"] / out["customers"] * 100
+        columns = columns + ["retained_after", "retention_pct"]
     return out[columns]
 
 
@@ -165,13 +176,19 @@ def conversations_in_view(events: EventDataset) -> pd.DataFrame:
     return with_segments(events, in_view(events, loaded[0]))
 
 
-def negative_topics_in_view(events: EventDataset) -> pd.DataFrame:
+def negative_topics_in_view(events: EventDataset, stage_at: str | None = None, channel: str | None = None) -> pd.DataFrame:
+    """Topics of negative customer turns in the conversations in view, optionally of one stage and channel."""
     from .conversations import load_conversations
 
     loaded = load_conversations(events)
     if loaded is None:
         return pd.DataFrame()
-    return negative_topics(loaded[1], in_view(events, loaded[0]))
+    conversations = in_view(events, loaded[0])
+    if stage_at:
+        conversations = conversations[conversations["stage_at"] == stage_at]
+    if channel:
+        conversations = conversations[conversations["channel"] == channel]
+    return negative_topics(loaded[1], conversations)
 
 
 def tone_outcomes_in_view(events: EventDataset) -> pd.DataFrame:

@@ -49,13 +49,19 @@ chosen = st.selectbox("Read a conversation", negative["conversation_id"].tolist(
 if chosen:
     views.transcript(turns, chosen)
 st.subheader("What negative conversations are about")
-topics = ui.compute("negative_topics_in_view", dataset)
+c1, c2 = st.columns(2)
+stage_at = c1.selectbox("Stage at the time", [""] + sorted(conversations["stage_at"].dropna().unique()), key="topic_stage",
+                        format_func=lambda v: v or "All stages")
+channel = c2.selectbox("Channel", [""] + sorted(conversations["channel"].dropna().unique()), key="topic_channel",
+                       format_func=lambda v: v or "All channels")
+topics = ui.compute("negative_topics_in_view", dataset, stage_at or None, channel or None)
 st.dataframe(topics, hide_index=True, width="stretch")
 st.caption("Topics of negative customer turns (TF-IDF + NMF); examples are the turns most typical of each topic.")
 outcomes = ui.compute("tone_outcomes_in_view", dataset)
 st.subheader("Tone and outcomes")
 st.dataframe(outcomes, hide_index=True)
-st.caption("Customers by the tone of their first conversation in view, and the share who reached the conversion stage at or after it.")
+st.caption("Customers by the tone of their first conversation in view, and the share who reached the conversion stage "
+           "(and the stage after it, where there is one) at or after that conversation.")
 c1, c2 = st.columns(2)
 c1.download_button("Download conversations (CSV)", ui.safe_csv(conversations), "journey-conversations-tone.csv", key="dl_conv")
 c2.download_button("Download scored turns (CSV)", ui.safe_csv(turns[turns["conversation_id"].isin(conversations["conversation_id"])]),
