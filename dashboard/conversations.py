@@ -48,7 +48,7 @@ def attach_transcripts(dataset_id: str, source, *, mapping: TranscriptMapping | 
     quality.update(
         linked=int(conversations["linked"].sum()), unlinked=int((~conversations["linked"]).sum()),
         not_scored=int((turns["label"] == "not scored").sum()), adjusted=adjust,
-        file_name=file_name or getattr(source, "name", None) or str(source)[:80] if not isinstance(source, pd.DataFrame) else file_name or "DataFrame",
+        file_name=file_name or ("DataFrame" if isinstance(source, pd.DataFrame) else Path(source).name),
     )
     _write(turns.drop(columns=["customer_id", "timestamp", "channel"]), dataset.folder / TURNS)
     _write(conversations, dataset.folder / CONVERSATIONS)

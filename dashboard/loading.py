@@ -209,8 +209,8 @@ def _finish(staging: Path, events_path: Path, segments: list[dict], stage_order:
     raw = con.read_parquet(str(staging))
     keyed = raw.mutate(customer_key=raw.customer_id.dense_rank().cast("int32"))
     columns = CORE_COLUMNS + [s["column"] for s in segments]
-    ordered = keyed.select(*columns).order_by(["customer_key", "ts", "row_id"])
-    con.to_parquet(ordered, str(events_path), compression="zstd", row_group_size=1_000_000)
+    # written unsorted: apply_stage_order below sorts once, by customer, time, stage rank and row
+    con.to_parquet(keyed.select(*columns), str(events_path), compression="zstd", row_group_size=1_000_000)
     events = con.read_parquet(str(events_path))
     quality = _statistics(events)
     values = {"channel": _distinct(events.channel), "touchpoint": _distinct(events.touchpoint)}
