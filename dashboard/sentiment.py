@@ -168,31 +168,31 @@ def tone_label(value: float) -> str:
 
 def conversations_in_view(events: EventDataset) -> pd.DataFrame:
     """The stored conversations the filters keep, with the customers' segment attributes (empty when none)."""
-    from .conversations import load_conversations
-
-    loaded = load_conversations(events)
-    if loaded is None:
-        return pd.DataFrame()
-    return with_segments(events, in_view(events, loaded[0]))
+    loaded = _stored_in_view(events)
+    return with_segments(events, loaded[0]) if loaded else pd.DataFrame()
 
 
 def negative_topics_in_view(events: EventDataset, stage_at: str | None = None, channel: str | None = None) -> pd.DataFrame:
     """Topics of negative customer turns in the conversations in view, optionally of one stage and channel."""
-    from .conversations import load_conversations
-
-    loaded = load_conversations(events)
+    loaded = _stored_in_view(events)
     if loaded is None:
         return pd.DataFrame()
-    conversations = in_view(events, loaded[0])
+    conversations, turns = loaded
     if stage_at:
         conversations = conversations[conversations["stage_at"] == stage_at]
     if channel:
         conversations = conversations[conversations["channel"] == channel]
-    return negative_topics(loaded[1], conversations)
+    return negative_topics(turns, conversations)
 
 
 def tone_outcomes_in_view(events: EventDataset) -> pd.DataFrame:
+    loaded = _stored_in_view(events)
+    return tone_outcomes(events, loaded[0]) if loaded else pd.DataFrame()
+
+
+def _stored_in_view(events: EventDataset) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(conversations the filters keep, all stored turns), or None when no transcripts are attached."""
     from .conversations import load_conversations
 
     loaded = load_conversations(events)
-    return tone_outcomes(events, in_view(events, loaded[0])) if loaded else pd.DataFrame()
+    return (in_view(events, loaded[0]), loaded[1]) if loaded else None
