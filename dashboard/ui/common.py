@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from .errors import plain
-from .sidebar import _reset_filters
+from .state import switch_dataset
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
@@ -36,4 +36,4 @@ def chart_block(fig, table: pd.DataFrame, *, caption: str, takeaway: str | None,
 def no_customers(dataset_id: str) -> None:
     """Friendly empty state with a one-click reset."""
     st.info("No customers match these filters. Widen the date range or remove a filter.", icon="🔍")
-    st.button("Reset all filters", on_click=_reset_filters, args=(dataset_id,), key="reset_empty")
+    st.button("Reset all filters", on_click=switch_dataset, args=(dataset_id,), key="reset_empty")

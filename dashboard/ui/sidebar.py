@@ -20,10 +20,6 @@ def _seed(key: str, value) -> None:
         st.session_state[key] = value
 
 
-def _reset_filters(dataset_id: str) -> None:
-    switch_dataset(dataset_id)
-
-
 def dataset_picker(state: FilterState, dataset: EventDataset) -> None:
     entries = [m for m in store().list() if not m.get("broken")]
     ids = [m["id"] for m in entries]
@@ -73,7 +69,7 @@ def sidebar_filters(state: FilterState, dataset: EventDataset) -> FilterState:
                       stages=tuple(stages), touchpoints=tuple(touchpoints)).with_segments(segments)
     set_filters(new)
     if not new.is_default_view():
-        side.button("Reset filters", on_click=_reset_filters, args=(dataset.id,), key="reset_filters", width="stretch")
+        side.button("Reset filters", on_click=switch_dataset, args=(dataset.id,), key="reset_filters", width="stretch")
     return new
 
 
