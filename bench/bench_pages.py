@@ -48,6 +48,7 @@ COMBOS = {
     "region=Europe (25%)": FilterState().with_segments({"region": ["Europe"]}),
     "Europe + email (3%)": FilterState(channels=("email",)).with_segments({"region": ["Europe"]}),
     "one month (9%)": FilterState(date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)),
+    "all channels but store (88%)": FilterState(channels=("web", "email", "paid ads", "social", "app", "chatbot", "call centre")),
 }
 
 

@@ -11,6 +11,7 @@ from .dataset import EventDataset, open_dataset
 from .errors import FileReadError
 from .loading import Progress, apply_stage_order, load_events
 from .mapping import Mapping, propose_mapping
+from .prepare import prepare_default_views
 from .reading import open_table_file
 from .settings import get_settings
 from .store import EVENTS, DatasetStore, _store_error
@@ -45,7 +46,9 @@ def read_events(source, *, mapping: Mapping | dict | None = None, stage_order: l
             return _manifest(name or display, display, opened, chosen, result, origin, kept, path)
 
         manifest = store.create(build, dataset_id=dataset_id)
-    return open_dataset(manifest["id"], store)
+    dataset = open_dataset(manifest["id"], store)
+    prepare_default_views(dataset)
+    return dataset
 
 
 def reload_events(dataset_id: str, *, mapping: Mapping | dict | None = None, stage_order: list[str] | None = None,
@@ -86,7 +89,9 @@ def reload_events(dataset_id: str, *, mapping: Mapping | dict | None = None, sta
         return manifest
 
     store.create(build, dataset_id=dataset_id, replace=True)
-    return open_dataset(dataset_id, store)
+    dataset = open_dataset(dataset_id, store)
+    prepare_default_views(dataset)
+    return dataset
 
 
 def set_stage_order(dataset_id: str, order: list[str], *, store: DatasetStore | None = None) -> EventDataset:
@@ -101,7 +106,9 @@ def set_stage_order(dataset_id: str, order: list[str], *, store: DatasetStore | 
     except OSError as exc:
         raise _store_error(exc) from exc
     store.update(dataset_id, stage_order=cleaned)
-    return open_dataset(dataset_id, store)
+    dataset = open_dataset(dataset_id, store)
+    prepare_default_views(dataset)
+    return dataset
 
 
 def _resolve_mapping(opened, mapping: Mapping | dict | None) -> Mapping:

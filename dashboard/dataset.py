@@ -17,7 +17,7 @@ import pandas as pd
 from .engine import materialise, parquet_table
 from .filters import FilterState
 from .mapping import Mapping
-from .store import EVENTS, SET_ASIDE, DatasetStore
+from .store import EVENTS, RESULTS, SET_ASIDE, DatasetStore
 
 
 class EventDataset:
@@ -27,6 +27,7 @@ class EventDataset:
         self.manifest = manifest
         self.folder = Path(folder)
         self.filters = filters or FilterState(dataset=manifest["id"])
+        self._tables: dict[int, ibis.Table] = {}
 
     # --- description -----------------------------------------------------------
     @property
@@ -77,10 +78,29 @@ class EventDataset:
 
     @property
     def table(self) -> ibis.Table:
-        """The events that pass the filters (computed once per filter state and reused)."""
+        """The events that pass the filters, with the columns the analytics read (all but
+        ``customer_id``, ``row_id`` and ``ts_offset``; see :meth:`rows` for every column).
+        Computed once per filter state and shared by every chart."""
         if self.filters.is_default_view():
             return self.base_table
-        return materialise(apply_filters(self.base_table, self.filters))
+        thread = threading.get_ident()  # Ibis tables are bound to the calling thread's cursor
+        if thread not in self._tables:
+            rows = apply_filters(self.base_table, self.filters)
+            self._tables[thread] = materialise(rows.drop(*[c for c in ("customer_id", "row_id", "ts_offset") if c in rows.columns]))
+        return self._tables[thread]
+
+    def rows(self) -> ibis.Table:
+        """The events that pass the filters, every stored column (for exports)."""
+        return apply_filters(self.base_table, self.filters)
+
+    def unfiltered(self) -> "EventDataset":
+        """The same dataset without filters."""
+        return EventDataset(self.manifest, self.folder)
+
+    def shared(self, expr: ibis.Table) -> ibis.Table:
+        """``expr`` (built on this dataset's events) computed once per filter state and reused; for the
+        unfiltered view the result is kept on disk beside the dataset, ready for every later session."""
+        return materialise(expr, self.folder / RESULTS if self.filters.is_default_view() else None)
 
     def filter(self, state: FilterState | None = None, *, date_from: date | None = None, date_to: date | None = None,
                tz: str | None = None, channels=None, stages=None, touchpoints=None, segments=None) -> "EventDataset":
@@ -100,7 +120,7 @@ class EventDataset:
 
     def to_pandas(self, limit: int | None = None) -> pd.DataFrame:
         """The filtered events as a DataFrame, ordered by customer, time and stage."""
-        table = self.table.order_by("seq")
+        table = self.rows().order_by("seq")
         frame = (table.limit(limit) if limit else table).execute()
         frame["ts"] = frame["ts"].dt.tz_localize("UTC")
         return frame

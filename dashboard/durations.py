@@ -9,6 +9,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from .customers import customer_summary, first_in_stage
 from .dataset import EventDataset
 from .errors import OptionError
 from .journeys import customer_attribute, seconds_between
@@ -27,10 +28,9 @@ def _stages(events: EventDataset, stages) -> list[str]:
 
 
 def _firsts(events: EventDataset, stages: list[str]) -> ibis.Table:
-    t = events.table
-    ranks = [events.stage_order.index(s) for s in stages]
-    t = t.filter(t.stage_rank.isin(ranks))
-    return t.group_by("customer_key").aggregate(**{f"f{i}": t.ts.min(where=t.stage_rank == r) for i, r in enumerate(ranks)})
+    """customer_key, f0, f1, …: each customer's first time in each of ``stages`` (null when never)."""
+    summary = customer_summary(events)
+    return summary.select("customer_key", **{f"f{i}": first_in_stage(events, summary, s) for i, s in enumerate(stages)})
 
 
 def transition_seconds(events: EventDataset, from_stage: str, to_stage: str) -> ibis.Table:

@@ -6,10 +6,13 @@ threads at once, so each thread gets its own cursor on a shared in-memory databa
 calling thread's cursor. Intermediate results that several charts reuse (the
 filtered events, each customer's funnel progress) are materialised once as shared
 tables, keyed by the query that defines them, and evicted least-recently-used.
+Results over a dataset's unfiltered events can also be kept on disk beside it
+(``persist``), so the default view of every page is ready as soon as a load ends.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -20,6 +23,7 @@ import ibis
 from .settings import get_settings
 
 MAX_MATERIALISED = 16
+MAX_PERSISTED = 24  # result files kept per dataset folder
 _local = threading.local()
 _database = None
 _lock = threading.Lock()
@@ -59,22 +63,59 @@ def parquet_table(path: Path) -> ibis.Table:
     return table
 
 
-def materialise(expr: ibis.Table) -> ibis.Table:
-    """``expr`` computed once into a shared table (reused while it stays among the most recent)."""
+def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
+    """``expr`` computed once into a shared table (reused while it stays among the most recent).
+
+    With ``persist`` (a folder), the result is written there as Parquet instead and read back
+    from the file by every later call, in this process or the next."""
     con = connection()
-    name = "m_" + hashlib.sha1(ibis.to_sql(expr, dialect="duckdb").encode()).hexdigest()[:24]
+    query = con.compile(expr)  # compiled once: it names the result and then computes it
+    name = "m_" + hashlib.sha1(query.encode()).hexdigest()[:24]
     with _lock:
         key_lock = _materialised.get(name)
         if key_lock is None:
             key_lock = _materialised[name] = threading.Lock()
         _materialised.move_to_end(name)
+    if persist is not None:
+        kept = _persisted(con, expr, Path(persist) / f"{name}.parquet", key_lock)
+        if kept is not None:
+            return kept
     with key_lock:
         try:
             return con.table(name)
         except ibis.common.exceptions.TableNotFound:
-            con.create_table(name, expr)
+            con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
     _evict(con)
     return con.table(name)
+
+
+def _persisted(con, expr: ibis.Table, path: Path, key_lock: threading.Lock) -> ibis.Table | None:
+    """The result file's table (written first if missing); None when it cannot be written."""
+    with key_lock:
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                con.to_parquet(expr, str(tmp), compression="zstd")
+                os.replace(tmp, path)
+            except (OSError, duckdb.Error):  # a read-only or full store still answers, from memory
+                tmp.unlink(missing_ok=True)
+                return None
+            _trim(path.parent)
+    return parquet_table(path)
+
+
+def _trim(folder: Path) -> None:
+    """Keep the most recently written result files of a dataset folder."""
+    files = sorted(folder.glob("m_*.parquet"), key=lambda f: f.stat().st_mtime_ns)
+    for stale in files[:-MAX_PERSISTED]:
+        stale.unlink(missing_ok=True)
+
+
+def clear_persisted(folder: Path) -> None:
+    """Forget the result files kept for a dataset (its events changed)."""
+    for stale in Path(folder).glob("m_*.parquet"):
+        stale.unlink(missing_ok=True)
 
 
 def _evict(con) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from .customers import customer_summary, first_in_stage
 from .dataset import EventDataset
 from .errors import OptionError
 from .journeys import check_dimension
@@ -19,6 +20,30 @@ from .overview import conversion_stage
 END = "End"
 OTHER = "Other"
 MAX_STEPS = 10
+
+
+def customer_paths(events: EventDataset, *, dimension: str = "stage", collapse_repeats: bool = True,
+                   anchor: str | None = None, anchor_mode: str = "start") -> ibis.Table:
+    """One row per customer on a path: customer_key and s1..s10, the first ten steps (None after the
+    path ends; with ``anchor_mode='end'`` the last ten steps up to the anchor, the anchor at s10).
+    Computed once per filter state and options; every Sankey and path table is counted from it."""
+    t = events.table
+    steps = t.select("customer_key", "seq", value=t[dimension].fill_null("(none)"))
+    if anchor is not None:
+        first = steps.filter(steps.value == anchor).group_by("customer_key").aggregate(anchor_seq=steps.seq.min())
+        steps = steps.join(first, "customer_key")
+        steps = steps.filter(steps.seq >= steps.anchor_seq) if anchor_mode == "start" else steps.filter(steps.seq <= steps.anchor_seq)
+    if collapse_repeats:
+        previous = steps.value.lag().over(group_by=steps.customer_key, order_by=steps.seq)
+        steps = steps.filter(previous.isnull() | (previous != steps.value))
+    if anchor is not None and anchor_mode == "end":
+        back = ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq.desc())
+        steps = steps.mutate(pos=MAX_STEPS - back).filter(lambda s: s.pos >= 1)
+    else:
+        steps = steps.mutate(pos=ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq) + 1)
+        steps = steps.filter(steps.pos <= MAX_STEPS)
+    wide = steps.group_by("customer_key").aggregate(**{f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, MAX_STEPS + 1)})
+    return events.shared(wide)
 
 
 def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, collapse_repeats: bool = True,
@@ -35,30 +60,14 @@ def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: in
     if anchor_mode not in ("start", "end"):
         raise OptionError("anchor_mode", anchor_mode, "'start' or 'end'")
     max_steps = int(max_steps)
-    t = events.table
-    steps = t.select("customer_key", "seq", value=t[dimension].fill_null("(none)"))
-    if anchor is not None:
-        first = steps.filter(steps.value == anchor).group_by("customer_key").aggregate(anchor_seq=steps.seq.min())
-        steps = steps.join(first, "customer_key")
-        steps = steps.filter(steps.seq >= steps.anchor_seq) if anchor_mode == "start" else steps.filter(steps.seq <= steps.anchor_seq)
-    if collapse_repeats:
-        previous = steps.value.lag().over(group_by=steps.customer_key, order_by=steps.seq)
-        steps = steps.filter(previous.isnull() | (previous != steps.value))
-    if anchor is not None and anchor_mode == "end":
-        back = ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq.desc())
-        steps = steps.mutate(pos=max_steps - back).filter(lambda s: s.pos >= 1)
-    else:
-        steps = steps.mutate(pos=ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq) + 1)
-        steps = steps.filter(steps.pos <= max_steps)
-    wide = steps.group_by("customer_key").aggregate(**{f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, max_steps + 1)})
-    target = conversion_stage(events.stage_order)
-    if target:
-        converted = t.group_by("customer_key").aggregate(converted=(t.stage == target).any().cast("int64"))
-        wide = wide.left_join(converted, "customer_key").drop("customer_key_right")
-    else:
-        wide = wide.mutate(converted=ibis.literal(0, "int64"))
+    wide = customer_paths(events, dimension=dimension, collapse_repeats=collapse_repeats, anchor=anchor, anchor_mode=anchor_mode)
+    kept = range(1, max_steps + 1) if anchor is None or anchor_mode == "start" else range(MAX_STEPS - max_steps + 1, MAX_STEPS + 1)
     columns = [f"s{i}" for i in range(1, max_steps + 1)]
-    grouped = wide.group_by(columns).aggregate(customers=wide.count(), converted=wide.converted.fill_null(0).sum())
+    wide = wide.select("customer_key", **{name: wide[f"s{i}"] for name, i in zip(columns, kept)})
+    summary = customer_summary(events)
+    converted = first_in_stage(events, summary, conversion_stage(events.stage_order)).notnull().cast("int64")
+    wide = wide.join(summary.select("customer_key", converted=converted), "customer_key")
+    grouped = wide.group_by(columns).aggregate(customers=wide.count(), converted=wide.converted.sum())
     frame = grouped.execute()
     frame = frame.astype({c: object for c in columns})
     frame[columns] = frame[columns].where(frame[columns].notna(), None)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import EventDataset
-from .engine import materialise
+from .customers import customer_ids
 from .errors import OptionError
 from .journeys import check_dimension, customer_attribute, default_steps, seconds_between, step_column, window_seconds
 
@@ -51,8 +51,8 @@ def funnel_customers(events: EventDataset, steps=None, *, order: str = "ordered"
     limit = window_seconds(window)
     hits, entry, keys = _hits(events, steps, dimension)
     if order == "ordered":
-        return materialise(_ordered(_ordered_levels(hits, entry, keys, limit), entry))
-    return materialise(_any_order(hits, entry, keys, limit))
+        return events.shared(_ordered(_ordered_levels(hits, entry, keys, limit), entry))
+    return events.shared(_any_order(hits, entry, keys, limit))
 
 
 def _ordered_levels(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None) -> list[ibis.Table]:
@@ -104,16 +104,9 @@ def funnel(events: EventDataset, steps=None, *, order: str = "ordered", window: 
     """Customers per step. Columns: step, customers, pct_of_first, pct_of_previous, dropped
     (customers who reached the previous step but not this one; 0 for the first step)."""
     dimension, steps = _resolve(events, steps, order, dimension)
-    if order == "ordered":
-        hits, entry, keys = _hits(events, steps, dimension)
-        levels = _ordered_levels(hits, entry, keys, window_seconds(window))
-        counts = ibis.union(*[level.aggregate(step=ibis.literal(j), n=level.count()) for j, level in enumerate(levels)]).execute()
-        found = dict(zip(counts["step"], counts["n"]))
-        values = [int(found.get(j, 0)) for j in range(len(steps))]
-    else:
-        per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
-        counts = per.aggregate(**{f"s{j}": (per.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
-        values = [int(counts[f"s{j}"].iloc[0] or 0) for j in range(1, len(steps) + 1)]
+    per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
+    counts = per.aggregate(**{f"s{j}": (per.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
+    values = [int(counts[f"s{j}"].iloc[0] or 0) for j in range(1, len(steps) + 1)]
     return _table(steps, values)
 
 
@@ -189,7 +182,7 @@ def time_to_convert(events: EventDataset, steps=None, *, order: str = "ordered",
     dimension, steps = _resolve(events, steps, order, dimension)
     per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
     done = per.filter(per.reached == len(steps))
-    ids = events.table.select("customer_key", "customer_id").distinct()
+    ids = customer_ids(events)
     out = done.join(ids, "customer_key").select("customer_id", seconds=seconds_between(done.t_last, done.t1))
     return out.order_by("seconds").execute()
 
@@ -203,6 +196,6 @@ def step_customers(events: EventDataset, step: int, steps=None, *, outcome: str 
         raise OptionError("step", step, f"a step number from 1 to {len(steps) - (outcome != 'dropped')}")
     per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
     chosen = per.filter(per.reached == step) if outcome == "dropped" else per.filter(per.reached > step)
-    ids = events.table.select("customer_key", "customer_id").distinct()
+    ids = customer_ids(events)
     out = chosen.join(ids, "customer_key").select("customer_id", entered_at=chosen.t1, steps_reached=chosen.reached)
     return out.order_by("customer_id").execute()

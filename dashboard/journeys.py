@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import ibis
 
+from .customers import customer_summary
 from .dataset import EventDataset
-from .engine import materialise
 from .errors import OptionError
 
 DIMENSIONS = {"stage": "Stage", "channel": "Channel", "touchpoint": "Touchpoint"}
@@ -58,13 +58,10 @@ def seconds_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
 
 
 def customer_segments(events: EventDataset) -> ibis.Table:
-    """customer_key plus every segment attribute: the customer's value at their first event in view.
-    Computed in one pass for all attributes and reused by every breakdown of the same filters."""
-    t = events.table
-    columns = list(events.segments)
-    if not columns:
-        return materialise(t.select("customer_key").distinct())
-    return materialise(t.group_by("customer_key").aggregate(**{c: t[c].argmin(t.seq) for c in columns}))
+    """customer_key plus every segment attribute: the customer's value at their first event in view
+    (read from the per-customer summary, so every breakdown of the same filters shares one pass)."""
+    summary = customer_summary(events)
+    return summary.select("customer_key", *events.segments)
 
 
 def customer_attribute(events: EventDataset, column: str) -> ibis.Table:

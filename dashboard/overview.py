@@ -4,6 +4,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from .customers import customer_summary, first_in_stage
 from .dataset import EventDataset
 
 CONVERSION_WORDS = ("conversion", "purchase", "buy", "action", "convert", "order")
@@ -22,25 +23,21 @@ def kpis(events: EventDataset) -> pd.DataFrame:
     """One row: customers, touchpoints, converted (customers with a conversion-stage event),
     conversion_rate (converted / customers), median_days_to_convert (first touch → first
     conversion-stage event, converters only) and revenue (sum, NaN when no revenue column)."""
-    t = events.table
     target = conversion_stage(events.stage_order)
-    per_customer = t.group_by("customer_key").aggregate(
-        first=t.ts.min(),
-        converted_at=t.ts.min(where=t.stage == target) if target else ibis.null().cast("timestamp"),
-    )
-    days = (per_customer.converted_at.epoch_seconds() - per_customer.first.epoch_seconds()) / 86400
-    summary = per_customer.aggregate(customers=per_customer.count(), converted=per_customer.converted_at.count(),
-                                     median_days=days.median()).execute()
-    totals = t.aggregate(touchpoints=t.count(), revenue=t.revenue.sum()).execute()
+    per_customer = customer_summary(events)
+    converted_at = first_in_stage(events, per_customer, target)
+    days = (converted_at.epoch_seconds() - per_customer.first_ts.epoch_seconds()) / 86400
+    summary = per_customer.aggregate(customers=per_customer.count(), converted=converted_at.count(), median_days=days.median(),
+                                     touchpoints=per_customer.touchpoints.sum(), revenue=per_customer.revenue.sum()).execute()
     customers = int(summary["customers"].iloc[0])
     converted = int(summary["converted"].iloc[0])
     return pd.DataFrame([{
         "customers": customers,
-        "touchpoints": int(totals["touchpoints"].iloc[0]),
+        "touchpoints": int(summary["touchpoints"].iloc[0] or 0),
         "converted": converted,
         "conversion_rate": converted / customers if customers and target else float("nan"),
         "median_days_to_convert": float(summary["median_days"].iloc[0]) if converted else float("nan"),
-        "revenue": float(totals["revenue"].iloc[0]) if events.has_revenue and pd.notna(totals["revenue"].iloc[0]) else float("nan"),
+        "revenue": float(summary["revenue"].iloc[0]) if events.has_revenue and pd.notna(summary["revenue"].iloc[0]) else float("nan"),
     }])
 
 
@@ -71,16 +68,11 @@ def segment_conversion(events: EventDataset) -> pd.DataFrame:
     """Conversion by segment value, for every segment attribute. Columns: attribute, segment, customers,
     converted (reached the conversion stage), conversion_rate (%). A customer's segment is the value at
     their first event."""
-    from .engine import materialise
-    from .journeys import customer_segments
-
     target = conversion_stage(events.stage_order)
     if not target or not events.segments:
         return pd.DataFrame(columns=["attribute", "segment", "customers", "converted", "conversion_rate"])
-    t = events.table
-    rank = events.stage_order.index(target)
-    converted = t.group_by("customer_key").aggregate(converted=(t.stage_rank == rank).any().cast("int64"))
-    joined = materialise(customer_segments(events).join(converted, "customer_key"))
+    summary = customer_summary(events)
+    joined = summary.mutate(converted=first_in_stage(events, summary, target).notnull().cast("int64"))
     frames = []
     for column in events.segments:
         grouped = joined.group_by(segment=joined[column]).aggregate(customers=joined.count(), converted=joined.converted.sum()).execute()

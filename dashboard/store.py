@@ -24,6 +24,7 @@ ID_PATTERN = re.compile(r"^(sample|[A-Za-z0-9_-]{22})$")
 MANIFEST = "manifest.json"
 EVENTS = "events.parquet"
 SET_ASIDE = "set_aside.parquet"
+RESULTS = "results"  # folder of precomputed results over the unfiltered events (see engine.materialise)
 
 
 def new_dataset_id() -> str:
