@@ -12,7 +12,7 @@ import pandas as pd
 from .customers import customer_summary, first_in_stage
 from .dataset import EventDataset
 from .errors import OptionError
-from .journeys import customer_attribute, seconds_between
+from .journeys import seconds_between
 
 QUANTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}
 
@@ -47,24 +47,24 @@ def stage_durations(events: EventDataset, *, stages=None, by: str | None = None)
     stages = _stages(events, stages)
     if by is not None and by not in events.segments:
         raise OptionError("by", by, f"one of {', '.join(events.segments) or 'no segment attributes'}")
-    firsts = _firsts(events, stages)
-    if by:
-        firsts = firsts.left_join(customer_attribute(events, by), "customer_key").drop("customer_key_right")
+    summary = customer_summary(events)
+    firsts = [first_in_stage(events, summary, s) for s in stages]
+    columns = {}
+    for i in range(len(stages) - 1):  # every transition in one pass over the per-customer summary
+        gap = seconds_between(firsts[i + 1], firsts[i])
+        columns[f"customers_{i}"] = (gap >= 0).sum()
+        columns[f"out_of_order_{i}"] = (gap < 0).sum()
+        columns.update({f"{name}_{i}": gap.quantile(q, where=gap >= 0) for name, q in QUANTILES.items()})
+    keys = {"segment": summary[by].fill_null("(blank)")} if by else {}
+    wide = summary.group_by(**keys).aggregate(**columns).execute() if by else summary.aggregate(**columns).execute()
     parts = []
     for i in range(len(stages) - 1):
-        gap = seconds_between(firsts[f"f{i + 1}"], firsts[f"f{i}"])
-        both = firsts.filter(firsts[f"f{i}"].notnull() & firsts[f"f{i + 1}"].notnull()).mutate(gap=gap)
-        ok = both.gap >= 0
-        keys = {"segment": both.segment.fill_null("(blank)")} if by else {}
-        aggregated = both.group_by(**keys).aggregate(
-            customers=ok.sum(), out_of_order=(~ok).sum(),
-            **{name: both.gap.quantile(q, where=ok) for name, q in QUANTILES.items()},
-        ) if by else both.aggregate(
-            customers=ok.sum(), out_of_order=(~ok).sum(),
-            **{name: both.gap.quantile(q, where=ok) for name, q in QUANTILES.items()},
-        )
-        parts.append(aggregated.mutate(from_stage=ibis.literal(stages[i]), to_stage=ibis.literal(stages[i + 1]), position=i))
-    frame = ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
+        part = pd.DataFrame({"from_stage": stages[i], "to_stage": stages[i + 1], "position": i,
+                             **{name: wide[f"{name}_{i}"].to_numpy() for name in ("customers", "out_of_order", *QUANTILES)}})
+        if by:
+            part.insert(0, "segment", wide["segment"].to_numpy())
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
     sort = ["segment", "position"] if by else ["position"]
     frame = frame.sort_values(sort).reset_index(drop=True)
     for column in ("customers", "out_of_order"):
