@@ -101,6 +101,9 @@ def set_stage_order(dataset_id: str, order: list[str], *, store: DatasetStore | 
     labels = set(dataset.values("stage"))
     cleaned = [s for s in dict.fromkeys(order) if s in labels]
     cleaned += [s for s in dataset.values("stage") if s not in cleaned]
+    if dataset.is_connected:  # the ranks are part of the remote expression: only the description changes
+        store.update(dataset_id, stage_order=cleaned)
+        return open_dataset(dataset_id, store)
     try:
         apply_stage_order(dataset.folder / EVENTS, cleaned)
     except OSError as exc:

@@ -17,6 +17,7 @@ import pandas as pd
 from .engine import materialise, parquet_table
 from .filters import FilterState
 from .mapping import Mapping
+from .sources import is_connected, remote_events
 from .store import EVENTS, RESULTS, SET_ASIDE, DatasetStore
 
 
@@ -72,8 +73,15 @@ class EventDataset:
 
     # --- data --------------------------------------------------------------------
     @property
+    def is_connected(self) -> bool:
+        """True for a table that stays in another engine (see ``dashboard.sources``)."""
+        return is_connected(self.manifest)
+
+    @property
     def base_table(self) -> ibis.Table:
         """All events of the dataset (no filters), with ``stage_rank`` and ``seq``."""
+        if self.is_connected:
+            return remote_events(self.manifest)
         return parquet_table(self.folder / EVENTS)
 
     @property
@@ -100,7 +108,8 @@ class EventDataset:
     def shared(self, expr: ibis.Table) -> ibis.Table:
         """``expr`` (built on this dataset's events) computed once per filter state and reused; for the
         unfiltered view the result is kept on disk beside the dataset, ready for every later session."""
-        return materialise(expr, self.folder / RESULTS if self.filters.is_default_view() else None)
+        keep_on_disk = self.filters.is_default_view() and not self.is_connected
+        return materialise(expr, self.folder / RESULTS if keep_on_disk else None)
 
     def filter(self, state: FilterState | None = None, *, date_from: date | None = None, date_to: date | None = None,
                tz: str | None = None, channels=None, stages=None, touchpoints=None, segments=None) -> "EventDataset":
@@ -120,7 +129,7 @@ class EventDataset:
 
     def to_pandas(self, limit: int | None = None) -> pd.DataFrame:
         """The filtered events as a DataFrame, ordered by customer, time and stage."""
-        table = self.rows().order_by("seq")
+        table = self.rows().order_by(["customer_key", "seq"])
         frame = (table.limit(limit) if limit else table).execute()
         frame["ts"] = frame["ts"].dt.tz_localize("UTC")
         return frame

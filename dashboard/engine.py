@@ -68,6 +68,9 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
 
     With ``persist`` (a folder), the result is written there as Parquet instead and read back
     from the file by every later call, in this process or the next."""
+    con = expr._find_backend()
+    if con.name != "duckdb":
+        return _remote(con, expr)
     con = connection()
     query = con.compile(expr)  # compiled once: it names the result and then computes it
     name = "m_" + hashlib.sha1(query.encode()).hexdigest()[:24]
@@ -116,6 +119,29 @@ def clear_persisted(folder: Path) -> None:
     """Forget the result files kept for a dataset (its events changed)."""
     for stale in Path(folder).glob("m_*.parquet"):
         stale.unlink(missing_ok=True)
+
+
+_remote_tables: OrderedDict[str, ibis.Table] = OrderedDict()
+
+
+def _remote(con, expr: ibis.Table) -> ibis.Table:
+    """On another engine (e.g. Spark): the result is cached by that engine, not brought into the app."""
+    name = "m_" + hashlib.sha1(f"{con.name}:{con.compile(expr)}".encode()).hexdigest()[:24]
+    with _lock:
+        key_lock = _materialised.setdefault(name, threading.Lock())
+    with key_lock:
+        with _lock:
+            cached = _remote_tables.get(name)
+        if cached is None:
+            cached = expr.cache()
+        with _lock:
+            _remote_tables[name] = cached
+            _remote_tables.move_to_end(name)
+            stale = list(_remote_tables)[:-MAX_MATERIALISED]
+            released = [_remote_tables.pop(old) for old in stale]
+    for table in released:
+        table.release()
+    return cached
 
 
 def _evict(con) -> None:

@@ -34,8 +34,8 @@ def customer_paths(events: EventDataset, *, dimension: str = "stage", collapse_r
         steps = steps.join(first, "customer_key")
         steps = steps.filter(steps.seq >= steps.anchor_seq) if anchor_mode == "start" else steps.filter(steps.seq <= steps.anchor_seq)
     if collapse_repeats:
-        previous = steps.value.lag().over(group_by=steps.customer_key, order_by=steps.seq)
-        steps = steps.filter(previous.isnull() | (previous != steps.value))
+        steps = steps.mutate(previous=steps.value.lag().over(group_by=steps.customer_key, order_by=steps.seq))
+        steps = steps.filter(steps.previous.isnull() | (steps.previous != steps.value)).drop("previous")
     if anchor is not None and anchor_mode == "end":
         back = ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq.desc())
         steps = steps.mutate(pos=MAX_STEPS - back).filter(lambda s: s.pos >= 1)
@@ -71,7 +71,9 @@ def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: in
     frame = grouped.execute()
     frame = frame.astype({c: object for c in columns})
     frame[columns] = frame[columns].where(frame[columns].notna(), None)
-    return frame.sort_values("customers", ascending=False, kind="stable").reset_index(drop=True)
+    order = frame[columns].fillna("")  # ties in a stable order: by path, paths that end sooner first
+    frame = frame.iloc[sorted(range(len(frame)), key=lambda i: (-frame["customers"].iat[i], tuple(order.iloc[i])))]
+    return frame.reset_index(drop=True)
 
 
 def group_rare(paths: pd.DataFrame, min_share: float) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from .dataset import EventDataset
 from .customers import customer_ids
 from .errors import OptionError
 from .journeys import check_dimension, customer_attribute, default_steps, seconds_between, step_column, window_seconds
+from .numbers import count
 
 ORDERS = ("ordered", "any")
 MIN_SEGMENT = 30
@@ -106,7 +107,7 @@ def funnel(events: EventDataset, steps=None, *, order: str = "ordered", window: 
     dimension, steps = _resolve(events, steps, order, dimension)
     per = funnel_customers(events, steps, order=order, window=window, dimension=dimension)
     counts = per.aggregate(**{f"s{j}": (per.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
-    values = [int(counts[f"s{j}"].iloc[0] or 0) for j in range(1, len(steps) + 1)]
+    values = [count(counts[f"s{j}"].iloc[0]) for j in range(1, len(steps) + 1)]
     return _table(steps, values)
 
 
@@ -133,7 +134,7 @@ def funnel_breakdown(events: EventDataset, attribute: str, steps=None, *, order:
     grouped = joined.group_by(segment=joined.segment.fill_null("(blank)")).aggregate(
         **{f"s{j}": (joined.reached >= j).sum() for j in range(1, len(steps) + 1)}).execute()
     frames = []
-    for row in grouped.sort_values("s1", ascending=False).itertuples(index=False):
+    for row in grouped.sort_values(["s1", "segment"], ascending=[False, True]).itertuples(index=False):
         values = [int(getattr(row, f"s{j}")) for j in range(1, len(steps) + 1)]
         frame = _table(steps, values)
         frame.insert(0, "segment", row.segment)

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from .engine import connection
 from .errors import FileReadError, NoValidRowsError
 from .mapping import Mapping
-from .numbers import parse_numbers
+from .numbers import count, parse_numbers
 from .reading import OpenedFile
 from .settings import get_settings
 from .stages import normalise_stage, propose_stage_order
@@ -254,7 +254,7 @@ def _statistics(events: ibis.Table) -> dict:
         "last_ts": _utc(totals["last"]).isoformat(),
         "rows_with_offset": int(totals["offsets"]),
         "events_per_customer": {"median": float(spread["median"]), "mean": round(float(spread["mean"]), 2), "max": int(spread["max"])},
-        "duplicates": int(duplicates or 0),
+        "duplicates": count(duplicates),
     }
 
 

@@ -38,3 +38,8 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     distinct = text.dropna().unique()
     lookup = {value: parse_number_text(value) for value in distinct}
     return text.map(lookup).astype("Float64")
+
+
+def count(value) -> int:
+    """A count from an engine's result: a null (an empty sum, on some engines) is 0."""
+    return 0 if value is None or pd.isna(value) else int(value)

@@ -6,6 +6,7 @@ import pandas as pd
 
 from .customers import customer_summary, first_in_stage
 from .dataset import EventDataset
+from .numbers import count
 
 CONVERSION_WORDS = ("conversion", "purchase", "buy", "action", "convert", "order")
 FREQUENCIES = {"day": "D", "week": "W", "month": "M"}
@@ -33,7 +34,7 @@ def kpis(events: EventDataset) -> pd.DataFrame:
     converted = int(summary["converted"].iloc[0])
     return pd.DataFrame([{
         "customers": customers,
-        "touchpoints": int(summary["touchpoints"].iloc[0] or 0),
+        "touchpoints": count(summary["touchpoints"].iloc[0]),
         "converted": converted,
         "conversion_rate": converted / customers if customers and target else float("nan"),
         "median_days_to_convert": float(summary["median_days"].iloc[0]) if converted else float("nan"),

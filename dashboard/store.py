@@ -64,7 +64,8 @@ class DatasetStore:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise StoreError("The dataset's description file is damaged.", hint="Delete the dataset and upload the file again.") from exc
-        if not (path.parent / EVENTS).exists():
+        connected = manifest.get("source", {}).get("kind") == "connected"  # its events stay in another engine
+        if not connected and not (path.parent / EVENTS).exists():
             raise StoreError("The dataset's data file is missing or damaged.", hint="Delete the dataset and upload the file again.")
         return manifest
 

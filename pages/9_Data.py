@@ -2,7 +2,7 @@
 import streamlit as st
 
 from dashboard import ui
-from dashboard.ui import data_page, sentiment_views
+from dashboard.ui import connect_view, data_page, sentiment_views
 
 dataset = ui.active_dataset()
 st.title("Data")
@@ -13,12 +13,16 @@ with left:
     data_page.upload_section()
 with right:
     data_page.incoming_section()
+    connect_view.connect_section()
 data_page.pending_mapping_section()
 st.divider()
 st.header(ui.plain(dataset.name))
+if dataset.is_connected:
+    connect_view.connected_note(dataset.manifest)
 data_page.quality_report(dataset)
 data_page.mapping_editor(dataset)
 data_page.stage_order_editor(dataset)
-sentiment_views.transcripts_upload(dataset)
+if not dataset.is_connected:
+    sentiment_views.transcripts_upload(dataset)
 st.divider()
 data_page.library(dataset.id)

@@ -46,3 +46,37 @@ def shared_store_dir(tmp_path_factory) -> Path:
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+SPARK_CONNECTION = "testspark"
+
+
+@pytest.fixture(scope="session")
+def spark_connection() -> str:
+    """A local Spark session (2 cores) reachable as the connection named ``testspark``.
+    Skipped locally without Java; under CI a missing Java is a failure (.ci/run installs it)."""
+    import shutil
+
+    if not shutil.which("java"):
+        if os.environ.get("CI"):
+            pytest.fail("Java is missing under CI: .ci/run must install Debian's openjdk-17-jre-headless")
+        pytest.skip("no Java on this machine (apt-get install openjdk-17-jre-headless) — Spark tests skipped")
+    os.environ["JOURNEY_LENS_CONNECTION_" + SPARK_CONNECTION.upper()] = \
+        "spark://local[2]?spark.sql.shuffle.partitions=2&spark.default.parallelism=2"
+    from dashboard import sources
+
+    sources.backend(SPARK_CONNECTION)
+    return SPARK_CONNECTION
+
+
+def spark_table(connection: str, name: str, frame) -> str:
+    """Put ``frame`` into the Spark session as the temporary table ``name`` (timestamps as UTC)."""
+    from dashboard import sources
+
+    session = sources.backend(connection)._session
+    frame = frame.copy()
+    for column in frame.columns:
+        if hasattr(frame[column], "dt") and getattr(frame[column].dt, "tz", None) is not None:
+            frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    session.createDataFrame(frame).createOrReplaceTempView(name)
+    return name

@@ -14,12 +14,14 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from dashboard import read_events
+from conftest import spark_table
+from dashboard import DatasetStore, read_events
 from dashboard.durations import stage_durations
 from dashboard.errors import OptionError
 from dashboard.flow import flow, path_counts, top_paths
 from dashboard.funnel import conversion_over_time, funnel, funnel_breakdown, step_customers, time_to_convert
 from dashboard.overview import kpis, segment_conversion
+from dashboard.sources import connect_table
 
 A, C, V, R = "awareness", "consideration", "conversion", "retention"
 JOURNEYS = {
@@ -38,11 +40,20 @@ def day(n: int) -> pd.Timestamp:
     return pd.Timestamp("2025-01-01 10:00", tz="UTC") + pd.Timedelta(days=n - 1)
 
 
-@pytest.fixture
-def events(store):
-    rows = [{"customer_id": c, "event_time": day(d), "journey_stage": s, "channel": "web" if s in (A, C) else "store",
-             "region": REGION[c]} for c, journey in JOURNEYS.items() for s, d in journey]
-    return read_events(pd.DataFrame(rows), store=store, stage_order=[A, C, V, R])
+def journeys_frame() -> pd.DataFrame:
+    return pd.DataFrame([{"customer_id": c, "event_time": day(d), "journey_stage": s, "channel": "web" if s in (A, C) else "store",
+                          "region": REGION[c]} for c, journey in JOURNEYS.items() for s, d in journey])
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def events(request, tmp_path_factory):
+    """The seven journeys, loaded into the app (DuckDB) or left in a local Spark session (connected)."""
+    store = DatasetStore(tmp_path_factory.mktemp("analytics") / "store")
+    if request.param == "duckdb":
+        return read_events(journeys_frame(), store=store, stage_order=[A, C, V, R])
+    connection = request.getfixturevalue("spark_connection")
+    table = spark_table(connection, "seven_journeys", journeys_frame())
+    return connect_table(connection, table, stage_order=[A, C, V, R], store=store)
 
 
 def test_ordered_funnel(events):

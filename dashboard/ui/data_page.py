@@ -15,6 +15,7 @@ from ..errors import JourneyLensError, MappingError
 from ..mapping import ROLE_LABELS, ROLES, Mapping, propose_mapping
 from ..reading import open_table_file
 from ..settings import get_settings
+from ..sources import connect_table
 from ..timestamps import KINDS
 from .common import safe_csv, slug
 from .errors import guard, plain, show_error
@@ -163,7 +164,8 @@ def quality_report(dataset: EventDataset) -> None:
 def mapping_editor(dataset: EventDataset) -> None:
     mapping = dataset.mapping
     columns = dataset.manifest.get("source", {}).get("columns", [])
-    can_reread = dataset.manifest.get("source", {}).get("stored") or dataset.manifest.get("source", {}).get("path")
+    source = dataset.manifest.get("source", {})
+    can_reread = source.get("stored") or source.get("path") or dataset.is_connected
     with st.expander("Column mapping", expanded=dataset.quality.get("timestamp_ambiguous", False)):
         st.caption("Which column plays which role. Changing it re-reads the stored file; the dataset keeps its name and id.")
         with st.form(f"mapping_{dataset.id}"):
@@ -186,7 +188,12 @@ def mapping_editor(dataset: EventDataset) -> None:
             new = Mapping(**{r: (None if v == NONE else v) for r, v in chosen.items()}, segments=segments,
                           timestamp_format=None if fmt == "detect" else fmt, stage_from_touchpoint=rules)
             with guard(stop=False):
-                reload_events(dataset.id, mapping=new, store=store(), progress=_progress())
+                if dataset.is_connected:
+                    source = dataset.manifest["source"]
+                    connect_table(source["connection"], source["table"], database=source.get("database"), mapping=new,
+                                  name=dataset.name, store=store(), dataset_id=dataset.id)
+                else:
+                    reload_events(dataset.id, mapping=new, store=store(), progress=_progress())
                 switch_dataset(dataset.id)
                 st.rerun()
 
@@ -227,7 +234,7 @@ def library(active_id: str) -> None:
         rows.append({"name": m.get("name", m["id"]), "rows": q.get("rows_kept"), "customers": q.get("customers"),
                      "from": str(q.get("first_ts", ""))[:10], "to": str(q.get("last_ts", ""))[:10],
                      "uploaded": str(m.get("created_at", ""))[:16].replace("T", " "),
-                     "source": m.get("source", {}).get("origin", ""), "status": "damaged: " + m["broken"] if m.get("broken") else ("active" if m["id"] == active_id else "")})
+                     "source": m.get("source", {}).get("origin") or f"connected: {m.get('source', {}).get('connection', '')}", "status": "damaged: " + m["broken"] if m.get("broken") else ("active" if m["id"] == active_id else "")})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if not entries:
         return

@@ -1,0 +1,91 @@
+"""A table left in a local Spark session, connected as a dataset: only results come back, the app
+opens it by link like any dataset, and mistakes get plain messages. (The analytics' own numbers are
+checked on Spark by test_analytics.py, which runs every case on both engines.)"""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from ibis.backends.pyspark import Backend as SparkBackend
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, spark_table
+from dashboard import DatasetStore
+from dashboard.errors import MappingError, StoreError
+from dashboard.sources import connect_table
+from dashboard.ui.cache import ANALYTICS
+
+pytestmark = pytest.mark.spark
+STAGES = ["awareness", "consideration", "conversion", "retention"]
+CUSTOMERS, EVENTS = 200, 2_000
+
+
+def touchpoints() -> pd.DataFrame:
+    """2,000 touchpoints of 200 customers with odd column names (seeded)."""
+    rng = np.random.default_rng(3)
+    customer = rng.integers(0, CUSTOMERS, EVENTS)
+    return pd.DataFrame({
+        "user": [f"u{c:04d}" for c in customer],
+        "event_time": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 90 * 86400, EVENTS), unit="s"),
+        "lifecycle_stage": np.array(STAGES)[np.minimum(rng.integers(0, 4, EVENTS), customer % 4)],
+        "channel": rng.choice(["web", "email", "store"], EVENTS),
+        "region": np.where(customer % 2 == 0, "EU", "US"),
+    })
+
+
+@pytest.fixture(scope="module")
+def connected(spark_connection, tmp_path_factory):
+    store = DatasetStore(tmp_path_factory.mktemp("spark") / "store")
+    table = spark_table(spark_connection, "touchpoints_extract", touchpoints())
+    return connect_table(spark_connection, table, stage_order=STAGES, store=store, mapping={"segments": ["region"]})
+
+
+def test_connect_describes_the_table_in_the_engine(connected):
+    assert connected.is_connected and connected.mapping.customer_id == "user"
+    assert connected.quality["rows_kept"] == EVENTS and connected.quality["customers"] == CUSTOMERS
+    assert connected.stage_order == STAGES and sorted(connected.values("channel")) == ["email", "store", "web"]
+    text = (connected.folder / "manifest.json").read_text()
+    assert "spark://" not in text and "local[2]" not in text  # the connection's URL is never stored
+
+
+def test_only_results_come_back_from_spark(connected, monkeypatch):
+    """Every page function runs with the default options; no result has as many rows as the raw table."""
+    returned = []
+    execute = SparkBackend.execute
+
+    def counting(self, expr, *args, **kwargs):
+        result = execute(self, expr, *args, **kwargs)
+        returned.append(len(result) if hasattr(result, "__len__") else 1)
+        return result
+
+    monkeypatch.setattr(SparkBackend, "execute", counting)
+    view = connected.filter(segments={"region": ["EU"]})
+    for name in ("kpis", "funnel", "funnel_breakdown", "conversion_over_time", "time_to_convert", "path_counts",
+                 "stage_durations", "segment_conversion", "touchpoints_over_time", "channel_mix_by_stage"):
+        args = ("region",) if name == "funnel_breakdown" else ()
+        ANALYTICS[name](view, *args)
+    assert returned and max(returned) <= CUSTOMERS < EVENTS
+
+
+def test_a_link_to_the_connected_dataset_opens_it(connected, monkeypatch):
+    monkeypatch.setenv("JOURNEY_LENS_STORE", str(connected.folder.parent))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["ds"] = connected.id
+    at.query_params["seg.region"] = "EU"
+    at.run()
+    assert not at.exception and not at.error
+    expected = ANALYTICS["kpis"](connected.filter(segments={"region": ["EU"]})).iloc[0]
+    customers = next(m.value for m in at.metric if m.label == "Customers")
+    assert customers == f"{int(expected['customers']):,}" and 0 < int(expected["customers"]) < CUSTOMERS
+
+
+def test_plain_messages_for_connection_mistakes(spark_connection, tmp_path):
+    store = DatasetStore(tmp_path / "store")
+    with pytest.raises(StoreError, match="No connection named “warehouse” is configured"):
+        connect_table("warehouse", "touchpoints", store=store)
+    with pytest.raises(StoreError, match="The table “no_such_table” was not found"):
+        connect_table(spark_connection, "no_such_table", store=store)
+    table = spark_table(spark_connection, "no_time_column", pd.DataFrame({"user": ["a"], "colour": ["red"]}))
+    with pytest.raises(MappingError, match="no column for timestamp"):
+        connect_table(spark_connection, table, store=store)
+    assert store.list() == []
