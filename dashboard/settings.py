@@ -8,6 +8,7 @@
 | JOURNEY_LENS_MAX_DATASETS | 200 | datasets kept in the store |
 | JOURNEY_LENS_MAX_FILE_MB | 2048 | largest file (after decompression) read |
 | JOURNEY_LENS_DUCKDB_MEMORY | 2GB | DuckDB memory limit per connection |
+| JOURNEY_LENS_CONNECTION_<NAME> | none | engine URL for connected tables (see dashboard.sources) |
 """
 from __future__ import annotations
 
