@@ -22,12 +22,14 @@ import ibis
 
 from .settings import get_settings
 
-MAX_MATERIALISED = 16
+MAX_MATERIALISED = 48  # shared in-memory tables kept…
+MAX_ROWS_KEPT = 25_000_000  # …and their total rows (the least recently used go first)
 MAX_PERSISTED = 24  # result files kept per dataset folder
 _local = threading.local()
 _database = None
 _lock = threading.Lock()
 _materialised: OrderedDict[str, threading.Lock] = OrderedDict()
+_rows: dict[str, int] = {}  # in-memory shared tables → rows
 
 
 def _shared_database():
@@ -88,7 +90,10 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
             return con.table(name)
         except ibis.common.exceptions.TableNotFound:
             con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
-    _evict(con)
+            rows = int(con.table(name).count().execute())
+            with _lock:
+                _rows[name] = rows
+    _evict(con, keep=name)
     return con.table(name)
 
 
@@ -144,10 +149,19 @@ def _remote(con, expr: ibis.Table) -> ibis.Table:
     return cached
 
 
-def _evict(con) -> None:
+def _evict(con, keep: str) -> None:
+    """Drop the least recently used shared tables beyond the count and row budgets (never ``keep``).
+    A query still reading a dropped table fails with a catalog error; the app's cache runs it again."""
     with _lock:
-        stale = list(_materialised)[:-MAX_MATERIALISED] if len(_materialised) > MAX_MATERIALISED else []
-        for name in stale:
-            _materialised.pop(name, None)
+        kept = [n for n in _materialised if n in _rows]
+        total = sum(_rows[n] for n in kept)
+        stale = []
+        for name in kept:
+            if len(kept) - len(stale) <= MAX_MATERIALISED and total <= MAX_ROWS_KEPT:
+                break
+            if name != keep:
+                stale.append(name)
+                total -= _rows.pop(name)
+                _materialised.pop(name, None)
     for name in stale:
         con.drop_table(name, force=True)

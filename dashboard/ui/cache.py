@@ -1,6 +1,7 @@
 """Bounded cache of analytics results, keyed by dataset version, filters and options."""
 from __future__ import annotations
 
+import duckdb
 import streamlit as st
 
 from .. import durations, flow, funnel, overview, sentiment
@@ -30,8 +31,10 @@ ANALYTICS = {
 @st.cache_data(max_entries=400, ttl=3600, show_spinner=False)
 def _run(name: str, dataset_id: str, version: str, params: tuple, args: tuple, options: tuple):
     state, _ = FilterState.from_query_params(dict(params))
-    dataset = open_dataset(dataset_id, store()).filter(state)
-    return ANALYTICS[name](dataset, *args, **dict(options))
+    try:
+        return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
+    except duckdb.CatalogException:  # a shared table was evicted by another session mid-query: once more
+        return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
 
 
 def compute(name: str, dataset: EventDataset, *args, **options):
