@@ -15,6 +15,7 @@ the Sentiment page is not offered for connected sources) and the downloads of fi
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from urllib.parse import parse_qsl
@@ -76,9 +77,10 @@ def connect_table(connection: str, table: str, *, database: str | None = None, m
     from .dataset import open_dataset
 
     store = store or DatasetStore()
-    con = backend(connection)
     try:
-        raw = con.table(table, database=database)
+        raw = source_table(backend(connection), table, database)
+    except StoreError:
+        raise
     except Exception as exc:  # each engine raises its own "not found"
         raise StoreError(f"The table “{table}” was not found in the connection “{connection}”.",
                          hint="Check the table name (and database) with the administrator.") from exc
@@ -151,12 +153,20 @@ def canonical_events(raw: ibis.Table, mapping: Mapping, segments: list[dict], or
     return events.mutate(row_id=seq.cast("int64"), seq=seq.cast("int64"))
 
 
+def source_table(con, table: str, database: str | None) -> ibis.Table:
+    """A table of the engine's catalog, or Parquet files the engine reads (a path or URL ending in .parquet,
+    e.g. s3://lake/touchpoints/*.parquet), registered under a name derived from the path."""
+    if table.rstrip("/").endswith(".parquet"):
+        return con.read_parquet(table, table_name="src_" + hashlib.sha1(table.encode()).hexdigest()[:16])
+    return con.table(table, database=database)
+
+
 def remote_events(manifest: dict) -> ibis.Table:
     """The canonical events of a connected dataset, kept by the remote engine for reuse."""
     from .engine import materialise
 
     source = manifest["source"]
-    raw = backend(source["connection"]).table(source["table"], database=source.get("database"))
+    raw = source_table(backend(source["connection"]), source["table"], source.get("database"))
     return materialise(canonical_events(raw, Mapping.from_dict(manifest["mapping"]), manifest.get("segments", []),
                                         manifest.get("stage_order", [])))
 

@@ -89,3 +89,25 @@ def test_plain_messages_for_connection_mistakes(spark_connection, tmp_path):
     with pytest.raises(MappingError, match="no column for timestamp"):
         connect_table(spark_connection, table, store=store)
     assert store.list() == []
+
+
+def test_data_page_connects_parquet_files_read_by_spark(spark_connection, tmp_path, monkeypatch):
+    """A user picks the connection, types a Parquet path, and the connected dataset becomes the active one."""
+    path = tmp_path / "lake" / "touchpoints.parquet"
+    path.parent.mkdir()
+    touchpoints().to_parquet(path)
+    monkeypatch.setenv("JOURNEY_LENS_STORE", str(tmp_path / "store"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/9_Data.py").run()
+    form_box = next(s for s in at.selectbox if s.label == "Connection")
+    assert spark_connection in form_box.options
+    form_box.set_value(spark_connection)
+    next(t for t in at.text_input if t.label == "Table").input(str(path))
+    next(b for b in at.button if b.label == "Connect").click().run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    dataset_id = at.query_params.get("ds")
+    dataset_id = dataset_id if isinstance(dataset_id, str) else dataset_id[0]
+    entry = DatasetStore(tmp_path / "store").manifest(dataset_id)
+    assert entry["source"]["kind"] == "connected" and entry["quality"]["customers"] == CUSTOMERS
+    assert any("stay there" in i.value for i in at.info)

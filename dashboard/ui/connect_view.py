@@ -18,10 +18,12 @@ def connect_section() -> None:
                    "Columns are matched from their names and the first 1,000 rows.")
         with st.form("connect_table"):
             connection = st.selectbox("Connection", names)
-            table = st.text_input("Table", placeholder="e.g. touchpoints or analytics.touchpoints")
+            table = st.text_input("Table", placeholder="e.g. touchpoints, analytics.touchpoints or s3://lake/touchpoints/*.parquet")
             st.form_submit_button("Connect", type="primary", on_click=_request)
         if st.session_state.pop("jl_connect", False) and table.strip():
-            database, _, name = table.strip().rpartition(".")
+            name, database = table.strip(), None
+            if not name.endswith(".parquet"):
+                database, _, name = name.rpartition(".")
             with guard(stop=False), st.spinner("Reading the table's columns, values and date range in the engine…"):
                 dataset = connect_table(connection, name, database=database or None, store=store())
                 switch_dataset(dataset.id)
