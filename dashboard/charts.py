@@ -14,12 +14,23 @@ def stage_colors(order: list[str]) -> dict[str, str]:
     return {stage: STAGE_PALETTE[i % len(STAGE_PALETTE)] for i, stage in enumerate(order)}
 
 
+NO_CHANNEL = "(none)"
+NO_CHANNEL_COLOR = "#9e9e9e"
+
+
 def channel_colors(channels: list[str]) -> dict[str, str]:
-    """Known channels keep fixed colours; others follow in alphabetical order."""
-    ordered = [c for c in KNOWN_CHANNELS if c in channels] + sorted(c for c in channels if c not in KNOWN_CHANNELS)
+    """Known channels keep fixed colours; others follow in alphabetical order; "(none)" is grey.
+
+    The same channel gets the same colour whatever else is in the list, as long as the other
+    channels are the same: pass the dataset's channels, so every page and export agrees.
+    """
+    ordered = [c for c in KNOWN_CHANNELS if c in channels] + sorted(c for c in set(channels) if c not in KNOWN_CHANNELS and c != NO_CHANNEL)
     fixed = {c: PALETTE[KNOWN_CHANNELS.index(c)] for c in KNOWN_CHANNELS}
     extra = iter(PALETTE[len(KNOWN_CHANNELS):] * 10)
-    return {c: fixed.get(c) or next(extra) for c in ordered}
+    colors = {c: fixed.get(c) or next(extra) for c in ordered}
+    if NO_CHANNEL in channels:
+        colors[NO_CHANNEL] = NO_CHANNEL_COLOR
+    return colors
 
 
 def _style(fig: go.Figure, height: int = 420) -> go.Figure:
