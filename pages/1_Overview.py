@@ -15,37 +15,34 @@ if numbers["customers"] == 0:
     ui.no_customers(dataset.id)
     st.stop()
 target = conversion_stage(dataset.stage_order)
-cols = st.columns(5)
-cols[0].metric("Customers", f"{int(numbers['customers']):,}", help="Unique customers with at least one touchpoint in view.")
-cols[1].metric("Touchpoints", f"{int(numbers['touchpoints']):,}")
-cols[2].metric("Conversion rate", "—" if math.isnan(numbers["conversion_rate"]) else f"{numbers['conversion_rate']:.1%}",
-               help=f"Customers with a '{target}' touchpoint ÷ all customers in view." if target else "No conversion stage in this dataset.")
-cols[3].metric("Median time to convert", "—" if math.isnan(numbers["median_days_to_convert"]) else f"{numbers['median_days_to_convert']:.1f} days",
-               help="From a customer's first touchpoint to their first conversion-stage touchpoint, converters only.")
-cols[4].metric("Revenue", "—" if math.isnan(numbers["revenue"]) else f"{numbers['revenue']:,.0f}", help="Sum of the value/revenue column in view.")
-
+nan = math.isnan
+ui.key_figures([
+    ("Customers", f"{int(numbers['customers']):,}", "Unique customers with at least one touchpoint in view."),
+    ("Touchpoints", f"{int(numbers['touchpoints']):,}", None),
+    ("Conversion rate", "—" if nan(numbers["conversion_rate"]) else f"{numbers['conversion_rate']:.1%}",
+     f"Customers with a '{target}' touchpoint ÷ all customers in view." if target else "No conversion stage in this dataset."),
+    ("Median time to convert", "—" if nan(numbers["median_days_to_convert"]) else f"{numbers['median_days_to_convert']:.1f} days",
+     "From a customer's first touchpoint to their first conversion-stage touchpoint, converters only."),
+    ("Revenue", "—" if nan(numbers["revenue"]) else f"{numbers['revenue']:,.0f}", "Sum of the value/revenue column in view."),
+])
 if dataset.has_stages:
     notes = what_stands_out(ui.compute("funnel", dataset), ui.compute("stage_durations", dataset), ui.compute("segment_conversion", dataset))
     if notes:
-        st.subheader("What stands out")
-        st.markdown("\n".join(f"- {ui.plain(n)}" for n in notes))
-        st.caption("Drop-off: ordered funnel over the stage order, unique customers. Segments under 30 customers are not judged.")
+        ui.stand_out(notes, "Drop-off: ordered funnel over the stage order, unique customers. Segments under 30 customers are not judged.")
 
 freq = ui.choice("Period", "period", ["day", "week", "month"], "week", widget="segmented_control")
 over_time = ui.compute("touchpoints_over_time", dataset, freq=freq)
 colors = charts.channel_colors(dataset.values("channel") + ["(none)"])
 by_period = over_time.groupby("period")["touchpoints"].sum()
-st.subheader("Touchpoints over time, by channel")
-ui.chart_block(charts.touchpoints_over_time(over_time, colors), over_time,
+ui.chart_block(charts.touchpoints_over_time(over_time, colors), over_time, title="Touchpoints over time, by channel",
                caption=f"Counts touchpoints (events, not customers) per {freq} (UTC) and channel. Filters: {dataset.filters.describe()}.",
                takeaway=f"The busiest {freq} began {by_period.idxmax():%Y-%m-%d} with {by_period.max():,} touchpoints; "
                         f"{over_time.groupby('channel')['touchpoints'].sum().idxmax()} is the largest channel.",
                file_name=f"journey-touchpoints-by-{freq}", key="over_time")
 if dataset.has_stages:
     mix = ui.compute("channel_mix_by_stage", dataset)
-    st.subheader("Channel mix by stage")
     top = mix.loc[mix.groupby("stage")["share"].idxmax()]
-    ui.chart_block(charts.channel_mix(mix, colors, dataset.stage_order), mix,
+    ui.chart_block(charts.channel_mix(mix, colors, dataset.stage_order), mix, title="Channel mix by stage",
                    caption="Share of each stage's touchpoints by channel (events, not customers); each bar sums to 100%.",
                    takeaway="Leading channel per stage: " + "; ".join(f"{r.stage}: {r.channel} ({r.share:.0%})" for r in top.itertuples()) + ".",
                    file_name="journey-channel-mix-by-stage", key="mix")

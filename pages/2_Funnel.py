@@ -29,9 +29,12 @@ with ui.guard():
 if table["customers"].iloc[0] == 0:
     ui.no_customers(dataset.id)
     st.stop()
+ui.key_figures([("Entered the funnel", f"{int(table['customers'].iloc[0]):,}", "Unique customers who reached step 1 in view."),
+                ("Reached the last step", f"{int(table['customers'].iloc[-1]):,}", None),
+                ("Overall conversion", f"{table['pct_of_first'].iloc[-1]:.1f}%", "Reached the last step ÷ entered the funnel.")])
 how = funnel_views.counting_rule(order, window_days, dataset.filters.describe(), int(table["customers"].iloc[0]), steps[0])
 ui.chart_block(charts.funnel_chart(table, charts.stage_colors(dataset.stage_order)), table, caption=how,
-               takeaway=funnel_takeaway(table), file_name=f"journey-funnel_{order}", key="funnel")
+               takeaway=funnel_takeaway(table), file_name=f"journey-funnel-{'in-order' if order == 'ordered' else 'any-order'}", key="funnel")
 st.dataframe(funnel_views.display_table(table), hide_index=True)
 
 tabs = st.tabs(["Breakdown by segment", "Conversion over time", "Time to convert", "Who dropped?"])

@@ -35,6 +35,8 @@ how = (f"Each customer contributes one path of up to {max_steps} steps by {DIMEN
        f"{total:,} customers in view.{anchor_text} Filters: {dataset.filters.describe()}.")
 colors = charts.stage_colors(dataset.stage_order) | charts.channel_colors(dataset.values("channel"))
 top = paths_table(paths, limit=20)
+ui.key_figures([("Customers in view", f"{total:,}", "Each customer contributes one path."), ("Distinct paths", f"{len(paths):,}", None),
+                ("Most common path", f"{top['share'].iloc[0]:.1f}%", "Share of the customers in view who took the most common path.")])
 ui.chart_block(charts.sankey_chart(links, colors, total), links, caption=how, takeaway=paths_takeaway(top),
                file_name=f"journey-flow-by-{dimension}", key="sankey")
 st.subheader("Top paths")
@@ -42,6 +44,6 @@ st.dataframe(top.assign(share=top["share"].map("{:.1f}%".format), conversion_rat
              .rename(columns={"path": "Path", "customers": "Customers", "share": "Share of customers", "conversion_rate": "Converted"}),
              hide_index=True, width="stretch")
 st.caption("Converted: share of the path's customers who reached the conversion stage (in the filtered touchpoints).")
-st.download_button("Download the top paths (CSV)", ui.safe_csv(top), file_name=f"journey-top-paths-by-{dimension}.csv", key="dl_paths")
+ui.download_csv("Download the top paths (CSV)", top, what=f"journey-top-paths-by-{dimension}", key="dl_paths")
 ui.show_problems()
 ui.write_url(["dim", "n", "other", "repeats", "anchor", "anchor_at"])

@@ -15,6 +15,10 @@ with ui.guard():
 if table["customers"].sum() == 0 and table["out_of_order"].sum() == 0:
     ui.no_customers(dataset.id)
     st.stop()
+slowest = table[table["customers"] > 0].sort_values("median").tail(1)
+ui.key_figures([("Customers with a transition", f"{int(table['customers'].max()):,}", "Most customers with both stages of one transition."),
+                ("Slowest transition (median)", readable_duration(slowest["median"].iloc[0]) if len(slowest) else "—", None),
+                ("Out of order", f"{int(table['out_of_order'].sum()):,}", "Customer transitions whose next stage came first.")])
 how = ("Time from a customer's first touchpoint in a stage to their first touchpoint in the next stage of the stage order, "
        "unique customers who have both; customers whose next stage came first are counted as out of order and left out. "
        f"Quantiles interpolate linearly. Filters: {dataset.filters.describe()}.")

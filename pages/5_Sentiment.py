@@ -23,6 +23,8 @@ how = f"Counts conversations ({scope}; {int(scored.sum()):,} with scored custome
 st.caption(ui.plain(f"{len(conversations):,} conversations in view · {info.get('not_scored', 0):,} turns not scored in the file "
                     "(no English words VADER knows, e.g. other scripts)."))
 distribution = tone.tone_distribution(conversations)
+ui.key_figures([("Conversations", f"{len(conversations):,}", None), ("Mean customer tone", f"{conversations['customer_tone'].mean():+.2f}", "−1 … +1"),
+                ("Negative customer tone", f"{(conversations['customer_tone'] <= -0.05).mean():.0%}", "Share of conversations with customer tone ≤ −0.05.")])
 ui.chart_block(charts.tone_distribution_chart(distribution), distribution, caption=how,
                takeaway=f"Mean customer tone {conversations['customer_tone'].mean():+.2f}, agent tone {conversations['agent_tone'].mean():+.2f}; "
                         f"{(conversations['customer_tone'] <= -0.05).mean():.0%} of conversations have a negative customer tone.",
@@ -67,8 +69,8 @@ st.dataframe(outcomes, hide_index=True)
 st.caption("Customers by the tone of their first conversation in view, and the share who reached the conversion stage "
            "(and the stage after it, where there is one) at or after that conversation.")
 c1, c2 = st.columns(2)
-c1.download_button("Download conversations (CSV)", ui.safe_csv(conversations), "journey-conversations-tone.csv", key="dl_conv")
-c2.download_button("Download scored turns (CSV)", ui.safe_csv(turns[turns["conversation_id"].isin(conversations["conversation_id"])]),
-                   "journey-scored-turns.csv", key="dl_turns")
+ui.download_csv("Download conversations (CSV)", conversations, what="journey-conversations-tone", key="dl_conv", container=c1)
+ui.download_csv("Download scored turns (CSV)", turns[turns["conversation_id"].isin(conversations["conversation_id"])],
+                what="journey-scored-turns", key="dl_turns", container=c2)
 ui.show_problems()
 ui.write_url(["tone_by", "tone_period"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from .. import durations, flow, funnel, overview, sentiment
+from .. import durations, exports, flow, funnel, overview, sentiment
 from ..dataset import EventDataset, open_dataset
 from ..filters import FilterState
 from .state import store
@@ -25,6 +25,7 @@ ANALYTICS = {
     "conversations_in_view": sentiment.conversations_in_view,
     "negative_topics_in_view": sentiment.negative_topics_in_view,
     "tone_outcomes_in_view": sentiment.tone_outcomes_in_view,
+    "touchpoint_count": exports.touchpoint_count,
 }
 
 

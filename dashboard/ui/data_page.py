@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +13,14 @@ import streamlit as st
 from ..api import read_events, reload_events, set_stage_order
 from ..dataset import EventDataset
 from ..errors import JourneyLensError, MappingError
+from ..exports import ExportInfo, csv_bytes, export_file_name, parquet_bytes, slug, touchpoints_frame
 from ..mapping import ROLE_LABELS, ROLES, Mapping, propose_mapping
 from ..reading import open_table_file
 from ..settings import get_settings
 from ..sources import connect_table
 from ..timestamps import KINDS
-from .common import safe_csv, slug
+from .cache import compute
+from .common import about, safe_csv
 from .errors import guard, plain, show_error
 from .state import store, switch_dataset
 
@@ -161,6 +164,25 @@ def quality_report(dataset: EventDataset) -> None:
         st.success("Every row was kept: nothing was set aside.")
 
 
+def touchpoints_export(dataset: EventDataset) -> None:
+    """The filtered touchpoints as CSV (formulas neutralised, filters in the first lines) or Parquet (filters in the metadata)."""
+    st.subheader("Touchpoints in view")
+    count = compute("touchpoint_count", dataset)
+    st.caption(plain(f"{count:,} touchpoints · {dataset.filters.describe()}. The file is made when you click (large views take a while)."))
+    context = about("Touchpoints in view")
+    row = st.container(horizontal=True)
+    for kind, mime in (("csv", "text/csv"), ("parquet", "application/vnd.apache.parquet")):
+        row.download_button(f"Touchpoints ({kind.upper()})", data=partial(_touchpoints_file, dataset, kind, context), mime=mime,
+                               file_name=export_file_name("journey-touchpoints", dataset.filters, kind), key=f"dl_touchpoints_{kind}",
+                               on_click="ignore", icon=":material/download:", disabled=count == 0)
+
+
+def _touchpoints_file(dataset: EventDataset, kind: str, context: tuple[str, str, str]) -> bytes:
+    frame = touchpoints_frame(dataset)
+    info = ExportInfo.now(*context)
+    return csv_bytes(frame, info) if kind == "csv" else parquet_bytes(frame, info)
+
+
 def mapping_editor(dataset: EventDataset) -> None:
     mapping = dataset.mapping
     columns = dataset.manifest.get("source", {}).get("columns", [])
@@ -225,7 +247,8 @@ def stage_order_editor(dataset: EventDataset) -> None:
                 st.rerun()
 
 
-def library(active_id: str) -> None:
+def library(active_id: str, *, editable: bool = True) -> None:
+    """The stored datasets; with ``editable``, open, rename and delete (with confirmation)."""
     st.subheader("Dataset library")
     entries = store().list()
     rows = []
@@ -236,7 +259,7 @@ def library(active_id: str) -> None:
                      "uploaded": str(m.get("created_at", ""))[:16].replace("T", " "),
                      "source": m.get("source", {}).get("origin") or f"connected: {m.get('source', {}).get('connection', '')}", "status": "damaged: " + m["broken"] if m.get("broken") else ("active" if m["id"] == active_id else "")})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    if not entries:
+    if not entries or not editable:
         return
     names = {m["id"]: m.get("name", m["id"]) for m in entries}
     choice = st.selectbox("Manage dataset", list(names), format_func=lambda i: names[i], key=f"library_choice_{active_id}",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from .. import charts
 from .cache import compute
-from .common import chart_block, safe_csv
+from .common import chart_block, download_csv
 from .errors import plain
 from .options import choice
 
@@ -60,5 +60,4 @@ def drill_down(dataset, steps, options) -> None:
     st.caption(plain(f"{len(table):,} customers reached step {picked} ({steps[picked - 1]}) and "
                      f"{'did not reach' if outcome == 'dropped' else 'reached'} step {picked + 1} ({steps[picked]})."))
     st.dataframe(table.head(1000), hide_index=True)
-    st.download_button("Download the list (CSV)", safe_csv(table), file_name=f"journey-funnel-{outcome}-after-step-{picked}.csv",
-                       mime="text/csv", key="dl_drill")
+    download_csv("Download the list (CSV)", table, what=f"journey-funnel-{outcome}-after-step-{picked}", key="dl_drill")

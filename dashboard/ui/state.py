@@ -19,6 +19,7 @@ from ..store import DatasetStore
 STATE_KEY = "jl_filters"
 PAGE_KEY = "jl_page_params"
 WARNED_KEY = "jl_url_warnings"
+PRESENT_KEY = "jl_present"
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,6 +56,7 @@ def resolve_state() -> tuple[FilterState, EventDataset]:
         problems += more
         st.session_state[STATE_KEY] = state
         st.session_state[WARNED_KEY] = problems
+        presenting()  # read present=1 now, so a bad value is reported with the others
     state = st.session_state[STATE_KEY]
     try:
         dataset = open_dataset(state.dataset, store())
@@ -104,18 +106,31 @@ def set_page_param(key: str, value: str | list[str] | None, default: str | None 
         params[key] = value if isinstance(value, list) else [value]
 
 
-def write_url(page_keys: list[str] | None = None) -> None:
-    """Put the filters (and this page's options) into the URL; defaults are left out."""
+def presenting() -> bool:
+    """Presentation mode (``present=1`` in the URL, or the sidebar toggle)."""
+    if PRESENT_KEY not in st.session_state:
+        raw = page_param("present")
+        if raw not in (None, "0", "1"):
+            st.session_state[WARNED_KEY] = st.session_state.get(WARNED_KEY, []) + [f"'present={raw}' is not 0 or 1"]
+        st.session_state[PRESENT_KEY] = raw == "1"
+    return bool(st.session_state[PRESENT_KEY])
+
+
+def write_url(page_keys: list[str] | None = None) -> dict[str, object]:
+    """Put the filters, this page's options and presentation mode into the URL (defaults left out); returns them."""
     state = st.session_state.get(STATE_KEY, FilterState())
     params: dict[str, object] = dict(state.to_query_params())
     page = st.session_state.get(PAGE_KEY, {})
     for key in sorted(page_keys or []):
         if page.get(key):
             params[key] = page[key]
+    if st.session_state.get(PRESENT_KEY):
+        params["present"] = "1"
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     if current != wanted:
         st.query_params.from_dict(params)
+    return params
 
 
 def filters_key(state: FilterState) -> str:
