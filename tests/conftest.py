@@ -80,3 +80,27 @@ def spark_table(connection: str, name: str, frame) -> str:
             frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
     session.createDataFrame(frame).createOrReplaceTempView(name)
     return name
+
+
+@pytest.fixture(scope="module")
+def server(shared_store_dir, tmp_path_factory):
+    """The app on a free port for one test module (browser tests), using the shared store."""
+    from tests.browser import AppServer, require_chromium
+
+    require_chromium()
+    app = AppServer(shared_store_dir, tmp_path_factory.mktemp("incoming"))
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Debian's Chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

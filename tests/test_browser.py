@@ -5,32 +5,9 @@ import re
 
 import pytest
 
-from tests.browser import AppServer, launch, require_chromium, screenshot
+from tests.browser import metric_value, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(shared_store_dir, tmp_path_factory):
-    require_chromium()
-    app = AppServer(shared_store_dir, tmp_path_factory.mktemp("incoming"))
-    yield app
-    app.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-def metric_value(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True)).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
 def test_overview_opens_on_the_sample(server, browser):

@@ -21,9 +21,13 @@ def counting_rule(order: str, window_days: int, filters: str, entered: int, firs
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"Step": table["step"], "Customers": table["customers"],
-                         "% of step 1": table["pct_of_first"].map("{:.1f}%".format),
-                         "% of previous": table["pct_of_previous"].map("{:.1f}%".format),
+                         "% of step 1": table["pct_of_first"].map(_percent),
+                         "% of previous": table["pct_of_previous"].map(_percent),
                          "Dropped": table["dropped"]})
+
+
+def _percent(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:.1f}%"
 
 
 def cohorts(dataset, steps, options, how) -> None:
