@@ -58,4 +58,4 @@ with tabs[2]:
 with tabs[3]:
     funnel_views.drill_down(dataset, steps, options)
 ui.show_problems()
-ui.write_url(["steps", "mode", "window", "by", "cohort", "drill"])
+ui.write_url(["steps", "mode", "window", "by", "cohort", "drill", "outcome"])

@@ -51,15 +51,16 @@ turns = views.stored_turns(dataset.id, str(dataset.manifest.get("updated_at")))
 st.subheader("Most negative conversations")
 negative = tone.most_negative(conversations)
 st.dataframe(negative, hide_index=True, width="stretch")
-chosen = st.selectbox("Read a conversation", negative["conversation_id"].tolist(), key="read_conversation")
+ids = negative["conversation_id"].astype(str).tolist()
+chosen = ui.choice("Read a conversation", "conversation", ids, ids[0] if ids else "") if ids else None
 if chosen:
     views.transcript(turns, chosen)
 st.subheader("What negative conversations are about")
 c1, c2 = st.columns(2)
-stage_at = c1.selectbox("Stage at the time", [""] + sorted(conversations["stage_at"].dropna().unique()), key="topic_stage",
-                        format_func=lambda v: v or "All stages")
-channel = c2.selectbox("Channel", [""] + sorted(conversations["channel"].dropna().unique()), key="topic_channel",
-                       format_func=lambda v: v or "All channels")
+stage_at = ui.choice("Stage at the time", "topic_stage", [""] + sorted(conversations["stage_at"].dropna().unique()), "", container=c1,
+                     format_func=lambda v: v or "All stages")
+channel = ui.choice("Channel", "topic_channel", [""] + sorted(conversations["channel"].dropna().unique()), "", container=c2,
+                    format_func=lambda v: v or "All channels")
 topics = ui.compute("negative_topics_in_view", dataset, stage_at or None, channel or None)
 st.dataframe(topics, hide_index=True, width="stretch")
 st.caption("Topics of negative customer turns (TF-IDF + NMF); examples are the turns most typical of each topic.")
@@ -73,4 +74,4 @@ ui.download_csv("Download conversations (CSV)", conversations, what="journey-con
 ui.download_csv("Download scored turns (CSV)", turns[turns["conversation_id"].isin(conversations["conversation_id"])],
                 what="journey-scored-turns", key="dl_turns", container=c2)
 ui.show_problems()
-ui.write_url(["tone_by", "tone_period"])
+ui.write_url(["tone_by", "tone_period", "conversation", "topic_stage", "topic_channel"])

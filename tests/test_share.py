@@ -84,3 +84,23 @@ def test_a_bad_present_value_is_reported_and_ignored(app):
     assert "yes' is not 0 or 1" in app.warning[0].value
     assert app.sidebar.toggle(key="jl_present").value is False
     assert "present" not in app.query_params
+
+
+def test_sentiment_options_go_into_the_link_and_come_back(app, shared_store_dir, monkeypatch):
+    app.run()
+    app.switch_page("pages/5_Sentiment.py").run()
+    conversation = app.selectbox(key="opt_conversation")
+    second = conversation.options[1]
+    conversation.set_value(second).run()
+    channel = app.selectbox(key="opt_topic_channel").options[1]
+    app.selectbox(key="opt_topic_channel").set_value(channel).run()
+    assert not app.exception
+    assert link(app).endswith(f"?conversation={second}&topic_channel={channel.replace(' ', '%20')}")
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    again.query_params["conversation"] = second
+    again.query_params["topic_channel"] = channel
+    again.run()
+    again.switch_page("pages/5_Sentiment.py").run()
+    assert again.selectbox(key="opt_conversation").value == second and again.selectbox(key="opt_topic_channel").value == channel
+    again.sidebar.multiselect(key="f_seg_region").set_value(["Asia-Pacific"]).run()  # the chosen conversation may leave the view
+    assert not again.exception and not again.error

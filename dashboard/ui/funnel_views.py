@@ -58,8 +58,8 @@ def time_to_convert(dataset, steps, options) -> None:
 def drill_down(dataset, steps, options) -> None:
     labels = [f"{i}. {s}" for i, s in enumerate(steps[:-1], start=1)]
     picked = choice("After step", "drill", list(range(1, len(steps))), 1, format_func=lambda i: labels[i - 1])
-    outcome = st.radio("Show customers who", ["dropped", "continued"], horizontal=True, key="drill_outcome",
-                       format_func=lambda o: f"stopped after step {picked}" if o == "dropped" else f"went on past step {picked}")
+    outcome = choice("Show customers who", "outcome", ["dropped", "continued"], "dropped", widget="radio", horizontal=True,
+                     format_func=lambda o: f"stopped after step {picked}" if o == "dropped" else f"went on past step {picked}")
     table = compute("step_customers", dataset, picked, steps, outcome=outcome, **options)
     st.caption(plain(f"{len(table):,} customers reached step {picked} ({steps[picked - 1]}) and "
                      f"{'did not reach' if outcome == 'dropped' else 'reached'} step {picked + 1} ({steps[picked]})."))

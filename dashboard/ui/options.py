@@ -18,8 +18,11 @@ def option_problems() -> list[str]:
 
 
 def choice(label: str, url_key: str, options: list, default, *, widget: str = "selectbox", format_func=str,
-           help: str | None = None, container=None):
-    """A single-choice widget whose value is kept in the URL under ``url_key`` (default left out)."""
+           help: str | None = None, container=None, **widget_options):
+    """A single-choice widget whose value is kept in the URL under ``url_key`` (default left out).
+
+    ``widget_options`` go to the widget as they are (e.g. ``horizontal=True`` for a radio).
+    """
     container = container or st
     widget_key = f"opt_{url_key}"
     if widget_key not in st.session_state:
@@ -29,11 +32,9 @@ def choice(label: str, url_key: str, options: list, default, *, widget: str = "s
             _note(f"{url_key}={raw}")
         st.session_state[widget_key] = by_text.get(raw, default) if raw is not None else default
     draw = getattr(container, widget)
-    if widget == "segmented_control":
-        value = draw(label, options, key=widget_key, format_func=format_func, help=help)
-        value = default if value is None else value
-    else:
-        value = draw(label, options, key=widget_key, format_func=format_func, help=help)
+    value = draw(label, options, key=widget_key, format_func=format_func, help=help, **widget_options)
+    if widget == "segmented_control" and value is None:
+        value = default
     set_page_param(url_key, str(value), str(default))
     return value
 
