@@ -28,6 +28,7 @@ html { font-size: 20px; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2rem; }
 [data-testid="stMetricValue"] { font-size: 2.2rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem; }
+[data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1rem; }
 </style>"""
 
