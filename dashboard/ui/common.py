@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import threading
-from functools import partial
 import warnings
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
