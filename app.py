@@ -5,6 +5,7 @@ from dashboard import ui
 
 st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
 ui.use_app_navigation()
+ui.require_password()
 
 PAGES = [
     st.Page("pages/1_Overview.py", title="Overview", icon=":material/insights:", default=True),

@@ -155,7 +155,7 @@ def _manifest(name: str, file_name: str, opened, mapping: Mapping, result, origi
             "file_name": file_name, "origin": origin, "kind": opened.kind,
             "encoding": opened.encoding, "delimiter": opened.delimiter, "compressed": opened.compressed,
             "stored": kept, "path": str(path) if origin == "incoming" else None,
-            "size": stat.st_size, "modified": stat.st_mtime, "columns": opened.columns,
+            "size": stat.st_size, "modified": stat.st_mtime, "columns": opened.columns, "notes": opened.notes,
         },
         "mapping": mapping.to_dict(),
         "stage_order": result.stage_order,

@@ -33,7 +33,7 @@ def first_column(rank: int) -> str:
 def first_in_stage(events: EventDataset, summary: ibis.Table, stage: str | None) -> ibis.Value:
     """The summary's first-event time in ``stage`` (a null timestamp when there is no such stage)."""
     if stage is None or stage not in events.stage_order:
-        return ibis.null().cast("timestamp")
+        return summary.first_ts.nullif(summary.first_ts)  # a null column (a scalar has no .count())
     return summary[first_column(events.stage_order.index(stage))]
 
 

@@ -33,6 +33,8 @@ NAMES = {
     "revenue": ["revenue", "value", "amount", "ordervalue", "sales", "price", "spend", "ordertotal"],
 }
 MAX_SEGMENT_VALUES = 50
+MAX_SEGMENTS = 50  # segment attributes per dataset (each becomes a filter in the sidebar)
+PROPOSED_SEGMENTS = 12  # proposed automatically; more can be chosen under Column mapping
 
 
 def normalise_name(name: str) -> str:
@@ -74,7 +76,12 @@ class Mapping:
             raise MappingError(
                 f"No column could be used as the {' or the '.join(m.lower() for m in missing)}. "
                 f"The file's columns are: {', '.join(columns[:30])}{'…' if len(columns) > 30 else ''}.",
-                hint="Choose them under Column mapping, or add such a column to the export.",
+                hint=_separator_hint(columns) or "Choose them under Column mapping, or add such a column to the export.",
+            )
+        if len(self.segments) > MAX_SEGMENTS:
+            raise MappingError(
+                f"{len(self.segments):,} columns were chosen as segment attributes; at most {MAX_SEGMENTS} can be used.",
+                hint="Keep the attributes you filter or break down by (region, campaign, plan…) and leave the others out.",
             )
         unknown = [c for c in self.used_columns() if c not in columns]
         if unknown:
@@ -82,6 +89,15 @@ class Mapping:
                 f"The mapping names columns the file does not have: {', '.join(unknown)}.",
                 hint="Pick the columns again under Column mapping.",
             )
+
+
+def _separator_hint(columns: list[str]) -> str | None:
+    """When column names still hold separators, the file mixes them or uses an unusual one."""
+    for separator, name in ((";", "semicolons"), (",", "commas"), ("\t", "tabs"), ("|", "pipes"), (":", "colons")):
+        if any(separator in c for c in columns):
+            return (f"Some column names contain {name}, so the file seems to mix separators or use an unusual one: "
+                    "save it again with one separator (comma) throughout, or choose the columns under Column mapping.")
+    return None
 
 
 def propose_mapping(sample: pd.DataFrame) -> Mapping:
@@ -105,7 +121,7 @@ def propose_mapping(sample: pd.DataFrame) -> Mapping:
     if mapping.revenue and not _mostly_numbers(sample[mapping.revenue]):
         taken.discard(mapping.revenue)
         mapping.revenue = None
-    mapping.segments = [c for c in columns if c not in taken and _is_segment(sample[c])]
+    mapping.segments = [c for c in columns if c not in taken and _is_segment(sample[c])][:PROPOSED_SEGMENTS]
     return mapping
 
 

@@ -1,15 +1,19 @@
 """Open a touchpoint or transcript file as a stream of pandas batches.
 
-Handles CSV (delimiter and encoding detected), gzip-compressed CSV, Parquet and
-Excel. Column names are cleaned (blank and duplicate names made unique); text
+Handles CSV (delimiter and encoding detected, including files that mix UTF-8 with
+Windows-1252 lines), gzip-compressed CSV (decompressed as it is read, within a byte budget),
+Parquet and Excel. Column names are cleaned (blank and duplicate names made unique); text
 columns stay text so ids such as "00123" keep their leading zeros.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +24,37 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import FileReadError
+from .settings import get_settings
 
 DELIMITERS = [",", ";", "\t", "|"]
 SAMPLE_BYTES = 256 * 1024
 BATCH_ROWS = 500_000
+MIXED_UTF8 = "journeylens-utf-8-mixed"  # UTF-8, with stray Windows-1252 bytes read as such
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode bytes that are not valid UTF-8 as Windows-1252 (Latin-1 for the few undefined ones)."""
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", errors="strict") if all(b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D) for b in bad) else bad.decode("latin-1"), error.end
+
+
+codecs.register_error("journeylens-cp1252", _cp1252_fallback)
+
+
+class _MixedDecoder(codecs.getincrementaldecoder("utf-8")):
+    def __init__(self, errors: str = "journeylens-cp1252"):
+        super().__init__("journeylens-cp1252")
+
+
+def _mixed_codec(name: str):
+    if name.replace("_", "-") != MIXED_UTF8:
+        return None
+    utf8 = codecs.lookup("utf-8")
+    return codecs.CodecInfo(utf8.encode, lambda data, errors="strict": (codecs.decode(data, "utf-8", "journeylens-cp1252"), len(data)),
+                            name=MIXED_UTF8, incrementaldecoder=_MixedDecoder, incrementalencoder=utf8.incrementalencoder)
+
+
+codecs.register(_mixed_codec)
 
 
 @dataclass
@@ -170,12 +201,11 @@ def _read_sample(path: Path, compressed: bool) -> bytes:
 
 def detect_encoding(sample: bytes) -> str:
     """Name the text encoding of ``sample``: utf-8(-sig), cp949 (Korean Excel) or cp1252/latin-1."""
-    if sample.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+    bom = sample.startswith(b"\xef\xbb\xbf")
     for cut in range(0, 4):  # the sample may end inside a multi-byte character
         try:
             sample[: len(sample) - cut].decode("utf-8")
-            return "utf-8"
+            return "utf-8-sig" if bom else "utf-8"
         except UnicodeDecodeError as exc:
             if exc.start < len(sample) - 4 - cut:
                 break
@@ -187,11 +217,21 @@ def detect_encoding(sample: bytes) -> str:
             return "cp949"
     except UnicodeDecodeError:
         pass
+    if _has_utf8_sequences(sample):
+        return MIXED_UTF8
     try:
         sample.decode("cp1252")
         return "cp1252"
     except UnicodeDecodeError:
         return "latin-1"
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _has_utf8_sequences(sample: bytes) -> bool:
+    """True when the bytes hold several valid UTF-8 multi-byte characters (so invalid bytes are a mix-in)."""
+    return len(_UTF8_SEQUENCE.findall(sample[:SAMPLE_BYTES])) >= 2
 
 
 def detect_delimiter(text: str) -> str:
@@ -243,6 +283,9 @@ def _open_csv(path: Path, compressed: bool) -> OpenedFile:
     estimate = int(path.stat().st_size * (6 if compressed else 1) / bytes_per_line)
     opened = OpenedFile(path, "csv", columns, header, encoding=encoding, delimiter=delimiter, compressed=compressed,
                         estimated_rows=estimate)
+    if encoding == MIXED_UTF8:
+        opened.notes.append("The file mixes text encodings (mostly UTF-8, some lines in Windows/Latin-1): each line was read "
+                            "in the encoding it was written in. Check accented names in the report below.")
     if len(columns) == 1:
         opened.notes.append("Only one column was found: if the file uses an unusual separator, save it again as a comma-separated CSV.")
     return opened
@@ -262,19 +305,59 @@ def _csv_batches(opened: OpenedFile) -> Iterator[pd.DataFrame]:
         strings_can_be_null=True, quoted_strings_can_be_null=False,
         null_values=[""],
     )
-    source = pa.input_stream(str(opened.path), compression="gzip" if opened.compressed else None)
     try:
+        source = _BudgetedGzip(opened.path) if opened.compressed else pa.input_stream(str(opened.path))
         reader = pacsv.open_csv(source, read_options=read_options, parse_options=parse_options, convert_options=convert_options)
         for batch in reader:
             frame = batch.to_pandas(types_mapper=_arrow_types_mapper)
+            first = frame.columns[0]
+            if frame[first].str.startswith("\ufeff").any():  # stray byte-order marks of concatenated exports
+                frame[first] = frame[first].str.lstrip("\ufeff")
             yield frame
-    except pa.ArrowInvalid as exc:
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "invalid UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError):
+            raise FileReadError(
+                "The file is not consistently UTF-8: part-way through, text in another encoding (such as Windows/Latin-1) was found.",
+                hint="Open it in a spreadsheet and save it again as 'CSV UTF-8', then upload the new file.",
+            ) from exc
         raise FileReadError(
             f"The CSV file could not be parsed: {_arrow_reason(exc)}.",
             hint="Check that every row has the same number of separators and that quotes are closed.",
         ) from exc
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise FileReadError("The file could not be read to the end (it may be truncated).", hint="Export it again.") from exc
+
+
+class _BudgetedGzip(io.RawIOBase):
+    """A gzip file decompressed as it is read, refused once it expands beyond JOURNEY_LENS_MAX_FILE_MB.
+
+    A small .csv.gz can expand to terabytes; counting the decompressed bytes stops it before it
+    fills memory or disk (only one block is ever held)."""
+
+    def __init__(self, path: Path):
+        self._gzip = gzip.open(path, "rb")
+        self._limit_mb = get_settings().max_file_mb
+        self._budget = self._limit_mb * 1024 * 1024
+        self._read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._gzip.read(len(buffer))
+        self._read += len(data)
+        if self._read > self._budget:
+            raise FileReadError(
+                f"The compressed file expands to more than {self._limit_mb:,} MB, the most this server reads.",
+                hint="Split the extract by period, or ask the administrator to raise JOURNEY_LENS_MAX_FILE_MB "
+                     "(a file that expands this much may also be a decompression bomb).",
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._gzip.close()
+        super().close()
 
 
 def _set_aside_ragged(opened: OpenedFile, row) -> str:

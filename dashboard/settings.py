@@ -9,11 +9,13 @@
 | JOURNEY_LENS_MAX_FILE_MB | 2048 | largest file (after decompression) read |
 | JOURNEY_LENS_DUCKDB_MEMORY | 2GB | DuckDB memory limit per connection |
 | JOURNEY_LENS_CONNECTION_<NAME> | none | engine URL for connected tables (see dashboard.sources) |
+| JOURNEY_LENS_MAX_TURN_CHARS | 20000 | longest transcript turn scored (longer turns are cut and counted) |
+| JOURNEY_LENS_PASSWORD | (unset) | when set, the app asks for this password before showing anything |
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,8 @@ class Settings:
     max_datasets: int
     max_file_mb: int
     duckdb_memory: str
+    max_turn_chars: int = 20_000
+    password: str = field(default="", repr=False)
 
 
 def get_settings() -> Settings:
@@ -51,4 +55,6 @@ def get_settings() -> Settings:
         max_datasets=_int("JOURNEY_LENS_MAX_DATASETS", 200),
         max_file_mb=_int("JOURNEY_LENS_MAX_FILE_MB", 2048),
         duckdb_memory=os.environ.get("JOURNEY_LENS_DUCKDB_MEMORY", "2GB"),
+        max_turn_chars=_int("JOURNEY_LENS_MAX_TURN_CHARS", 20_000),
+        password=os.environ.get("JOURNEY_LENS_PASSWORD", ""),
     )

@@ -65,7 +65,7 @@ class DatasetStore:
         except (OSError, ValueError) as exc:
             raise StoreError("The dataset's description file is damaged.", hint="Delete the dataset and upload the file again.") from exc
         connected = manifest.get("source", {}).get("kind") == "connected"  # its events stay in another engine
-        if not connected and not (path.parent / EVENTS).exists():
+        if not connected and not _looks_like_parquet(path.parent / EVENTS):
             raise StoreError("The dataset's data file is missing or damaged.", hint="Delete the dataset and upload the file again.")
         return manifest
 
@@ -80,7 +80,7 @@ class DatasetStore:
             try:
                 entries.append(self.manifest(folder.name))
             except JourneyLensError as exc:
-                entries.append({"id": folder.name, "name": folder.name, "broken": str(exc), "created_at": ""})
+                entries.append(_broken_entry(folder, str(exc)))
         return sorted(entries, key=lambda m: m.get("created_at", ""), reverse=True)
 
     def exists(self, dataset_id: str) -> bool:
@@ -162,6 +162,28 @@ class DatasetStore:
         count = sum(1 for f in self.root.iterdir() if f.is_dir() and is_valid_id(f.name))
         if count >= limit:
             raise StoreError(f"The library already holds {count} datasets, the most this server keeps.", hint="Delete datasets you no longer need on the Data page.")
+
+
+def _broken_entry(folder: Path, problem: str) -> dict:
+    """A library entry for a damaged dataset: its name and date when the description is still readable."""
+    entry = {"id": folder.name, "name": folder.name, "broken": problem, "created_at": ""}
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        entry.update(name=str(manifest.get("name", folder.name)), created_at=str(manifest.get("created_at", "")))
+    except (OSError, ValueError, AttributeError):
+        pass
+    return entry
+
+
+def _looks_like_parquet(path: Path) -> bool:
+    """A cheap check (no parsing) that a Parquet file exists and is whole: 'PAR1' at both ends."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            handle.seek(-4, os.SEEK_END)
+            return head == b"PAR1" and handle.read(4) == b"PAR1"
+    except OSError:
+        return False
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from .errors import MappingError, NoValidRowsError
 from .mapping import normalise_name
 from .reading import open_table_file
+from .settings import get_settings
 from .timestamps import detect_format, parse_timestamps
 
 ROLES = ("customer", "agent", "other")
@@ -133,6 +134,9 @@ def read_transcripts(source, *, mapping: TranscriptMapping | dict | None = None)
     turns = turns[~empty]
     if turns.empty:
         raise NoValidRowsError(f"None of the {len(frame):,} transcript rows has any text.", hint="Check the text column in the transcript mapping.")
+    limit = get_settings().max_turn_chars
+    long = turns["text"].str.len() > limit
+    turns.loc[long, "text"] = turns.loc[long, "text"].str[:limit]
     labels = turns["speaker_label"].fillna("unknown").astype(str)
     roles = {label: mapping.roles.get(label) or speaker_role(label) for label in labels.unique()}
     turns["speaker"] = labels.map(roles)
@@ -140,6 +144,7 @@ def read_transcripts(source, *, mapping: TranscriptMapping | dict | None = None)
     report = {
         "shape": mapping.shape, "rows_read": int(len(frame)), "turns": int(len(turns)),
         "set_aside_reasons": {k: v for k, v in reasons.items() if v},
+        "turns_cut": int(long.sum()), "max_turn_chars": limit,
         "conversations": int(turns["conversation_id"].nunique()),
         "speaker_labels": {label: roles[label] for label in sorted(roles)[:50]},
         "unrecognised_speakers": sorted(label for label, role in roles.items() if role == "other" and label.lower() not in OTHER_WORDS)[:20],

@@ -151,7 +151,7 @@ def quality_report(dataset: EventDataset) -> None:
     c[3].metric("Touchpoints per customer", f"{spread.get('median', 0):g} median", help=f"Mean {spread.get('mean', 0):g}, most {spread.get('max', 0):,}")
     if q.get("timestamp_ambiguous"):
         st.warning("The dates could be read day-first (31/12) or month-first (12/31): they were read **day-first**. If that is wrong, choose *month first* under Column mapping → Timestamp format.")
-    for warning in q.get("warnings", []):
+    for warning in source.get("notes", []) + q.get("warnings", []):
         st.info(plain(warning))
     reasons = q.get("set_aside_reasons", {})
     if reasons:

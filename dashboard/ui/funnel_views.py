@@ -46,7 +46,7 @@ def cohorts(dataset, steps, options, how) -> None:
 def time_to_convert(dataset, steps, options) -> None:
     table = compute("time_to_convert", dataset, steps, **options)
     if table.empty:
-        st.info(f"No customer reached '{steps[-1]}' in this view.")
+        st.info(f"No customer reached '{plain(steps[-1])}' in this view.")
         return
     days = table["seconds"] / 86400
     chart_block(charts.histogram_chart(days, f"Days from '{steps[0]}' to '{steps[-1]}'"), table.assign(days=days),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .errors import plain
 from .state import page_param, set_page_param
 
 PROBLEMS_KEY = "jl_option_problems"
@@ -75,4 +76,4 @@ def flag(label: str, url_key: str, default: bool, *, help: str | None = None, co
 def show_problems() -> None:
     problems = option_problems()
     if problems:
-        st.warning("Some options in the link could not be used and were reset: " + ", ".join(problems).replace("*", "\\*") + ".")
+        st.warning("Some options in the link could not be used and were reset: " + plain(", ".join(problems)) + ".")

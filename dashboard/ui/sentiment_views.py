@@ -78,6 +78,9 @@ def _report(info: dict) -> None:
                      f"({info['shape']}), read from {info['rows_read']:,} rows; linked to customers: {info['linked']:,}, "
                      f"unlinked: {info['unlinked']:,}; turns not scored (no English words VADER knows): {info['not_scored']:,}; "
                      f"adjustments {'on' if info.get('adjusted', True) else 'off'}."))
+    if info.get("turns_cut"):
+        st.caption(plain(f"{info['turns_cut']:,} turns longer than {info['max_turn_chars']:,} characters were cut to that length "
+                         "before scoring (JOURNEY_LENS_MAX_TURN_CHARS)."))
     if info.get("set_aside_reasons"):
         st.caption(plain("Set aside: " + ", ".join(f"{n:,} × {r}" for r, n in info["set_aside_reasons"].items())))
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from ..dataset import EventDataset
 from ..filters import FilterState
+from .errors import plain
 from .state import set_filters, store, switch_dataset
 
 TIMEZONES = ["UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles",
@@ -51,7 +52,7 @@ def sidebar_filters(state: FilterState, dataset: EventDataset) -> FilterState:
     segments = {}
     for column, label in dataset.segments.items():
         _seed(f"f_seg_{column}", list(state.segment_map.get(column, ())))
-        chosen = side.multiselect(label, dataset.values(column), key=f"f_seg_{column}", placeholder="All")
+        chosen = side.multiselect(plain(label), dataset.values(column), key=f"f_seg_{column}", placeholder="All")
         if chosen:
             segments[column] = chosen
     _seed("f_channel", list(state.channels))

@@ -60,10 +60,11 @@ def resolve_state() -> tuple[FilterState, EventDataset]:
     state = st.session_state[STATE_KEY]
     try:
         dataset = open_dataset(state.dataset, store())
-    except DatasetNotFoundError:
+    except JourneyLensError as exc:
         state = FilterState()
         st.session_state[STATE_KEY] = state
-        st.session_state[WARNED_KEY] = ["the dataset you were viewing was deleted; showing the sample instead"]
+        gone = "was deleted" if isinstance(exc, DatasetNotFoundError) else "can no longer be opened (" + exc.message.rstrip(".") + ")"
+        st.session_state[WARNED_KEY] = [f"the dataset you were viewing {gone}; showing the sample instead"]
         dataset = open_dataset(SAMPLE_ID, store())
     return state, dataset.filter(state)
 

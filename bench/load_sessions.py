@@ -1,0 +1,173 @@
+"""Load harness: many simultaneous browser sessions on one real app server, each with its own filters.
+
+Every session opens the Overview through a link with different filters (region × channel, some with a
+date range) in its own Playwright browser context, waits for the numbers, and checks them against
+what the Python API computes for the same filters (so one session's numbers never leak into
+another's). Reports p50/p95 page latency (link opened → numbers shown) and the server's memory.
+
+    python bench/load_sessions.py --sessions 20 --concurrency 20 --touchpoints 1000000
+    python bench/load_sessions.py --sessions 20 --concurrency 4          # the sample (CI size)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard import open_dataset, read_events  # noqa: E402
+from dashboard.filters import FilterState  # noqa: E402
+from dashboard.overview import kpis  # noqa: E402
+from tests.browser import CHROMIUM, LAUNCH_ARGS, AppServer  # noqa: E402
+
+
+@dataclass
+class Report:
+    latencies: list[float] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+    start_rss_mb: float = 0.0
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+    def summary(self) -> str:
+        return (f"{len(self.latencies)} sessions: p50 {self.p(0.5):.2f} s, p95 {self.p(0.95):.2f} s, "
+                f"mean {statistics.mean(self.latencies or [0]):.2f} s; server RSS {self.start_rss_mb:.0f} MB idle → "
+                f"{self.peak_rss_mb:.0f} MB peak; {len(self.mismatches)} mismatches, {len(self.errors)} errors")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def session_filters(dataset, count: int) -> list[FilterState]:
+    """``count`` different filter states: region × channel, every third one also limited to a quarter."""
+    regions = dataset.values("region")
+    channels = dataset.values("channel")
+    quarters = [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30))]
+    states = []
+    for i, (region, channel) in enumerate(itertools.islice(itertools.cycle(itertools.product(regions, channels)), count)):
+        span = quarters[i % 2] if i % 3 == 0 else (None, None)
+        states.append(FilterState(dataset=dataset.id, channels=(channel,), date_from=span[0], date_to=span[1])
+                      .with_segments({"region": [region]}))
+    return states
+
+
+def expected_numbers(dataset, state: FilterState) -> tuple[str, str]:
+    row = kpis(dataset.filter(state)).iloc[0]
+    return f"{int(row['customers']):,}", f"{int(row['touchpoints']):,}"
+
+
+async def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True)).first
+    return await box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+async def one_session(browser, url: str, expected: tuple[str, str], report: Report, name: str) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    try:
+        started = time.perf_counter()
+        await page.goto(url)
+        await page.get_by_text("Customers", exact=True).first.wait_for(timeout=120_000)
+        await page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
+        report.latencies.append(time.perf_counter() - started)
+        seen = (await metric(page, "Customers"), await metric(page, "Touchpoints"))
+        if seen != expected:
+            report.mismatches.append(f"{name}: page shows {seen}, the API computes {expected}")
+        problems = await page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+        report.errors += [f"{name}: {p[:200]}" for p in problems]
+    except Exception as exc:  # a timeout or a crashed page is a finding of the harness, not a crash of it
+        report.errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        await context.close()
+
+
+async def drive(server: AppServer, dataset, sessions: int, concurrency: int) -> Report:
+    from playwright.async_api import async_playwright
+
+    report = Report(start_rss_mb=rss_mb(server.process.pid))
+    states = session_filters(dataset, sessions)
+    jobs = []
+    for i, state in enumerate(states):
+        params = state.to_query_params()
+        jobs.append((f"{server.url}/?{urlencode(params, doseq=True)}", expected_numbers(dataset, state), f"session {i + 1} {params}"))
+    done = asyncio.Event()
+
+    async def watch_memory():
+        while not done.is_set():
+            report.peak_rss_mb = max(report.peak_rss_mb, rss_mb(server.process.pid))
+            await asyncio.sleep(0.2)
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        limit = asyncio.Semaphore(concurrency)
+
+        async def limited(job):
+            url, expected, name = job
+            async with limit:
+                await one_session(browser, url, expected, report, name)
+
+        watcher = asyncio.create_task(watch_memory())
+        await asyncio.gather(*(limited(job) for job in jobs))
+        done.set()
+        await watcher
+        await browser.close()
+    return report
+
+
+def prepare(store: Path, touchpoints: int):
+    """The dataset the sessions look at: the sample, or a synthetic extract of ``touchpoints`` rows."""
+    import os
+
+    os.environ["JOURNEY_LENS_STORE"] = str(store)
+    if not touchpoints:
+        return open_dataset("sample")
+    from bench.synthetic import write_parquet
+
+    path = write_parquet(touchpoints, store.parent / f"synthetic-{touchpoints}.parquet")
+    return read_events(path, name=f"{touchpoints:,} synthetic touchpoints")
+
+
+def run(sessions: int, concurrency: int, touchpoints: int = 0, workdir: Path | None = None) -> Report:
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="jl-load-"))
+    dataset = prepare(workdir / "store", touchpoints)
+    server = AppServer(workdir / "store", workdir / "incoming")
+    try:
+        return asyncio.run(drive(server, dataset, sessions, concurrency))
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=20, help="browser contexts open at once")
+    parser.add_argument("--touchpoints", type=int, default=0, help="synthetic dataset size (0 = the built-in sample)")
+    args = parser.parse_args()
+    started = time.time()
+    report = run(args.sessions, args.concurrency, args.touchpoints)
+    print(report.summary() + f" (wall {time.time() - started:.0f} s incl. data preparation)")
+    for line in report.mismatches + report.errors:
+        print("  " + line)
+    sys.exit(1 if report.mismatches or report.errors else 0)
+
+
+if __name__ == "__main__":
+    main()
