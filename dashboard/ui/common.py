@@ -18,11 +18,6 @@ from .state import presenting, switch_dataset
 _PNG_LOCK = threading.Lock()
 
 
-def safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes with spreadsheet formulas neutralised (no header lines)."""
-    return csv_bytes(frame)
-
-
 def about(title: str) -> tuple[str, str, str]:
     """Title, dataset name and filters in words for a file made later (``ExportInfo.now(*about(title))`` at click time)."""
     run = record()

@@ -20,7 +20,7 @@ from ..settings import get_settings
 from ..sources import connect_table
 from ..timestamps import KINDS
 from .cache import compute
-from .common import about, safe_csv
+from .common import about
 from .errors import guard, plain, show_error
 from .state import store, switch_dataset
 
@@ -158,7 +158,7 @@ def quality_report(dataset: EventDataset) -> None:
         table = pd.DataFrame({"reason": list(reasons), "rows": list(reasons.values())})
         st.write("Rows set aside, by reason:")
         st.dataframe(table, hide_index=True, width="content")
-        st.download_button("Download the rows set aside (CSV)", safe_csv(dataset.set_aside()),
+        st.download_button("Download the rows set aside (CSV)", csv_bytes(dataset.set_aside()),
                            file_name=f"{slug(dataset.name)}_rows-set-aside.csv", mime="text/csv", key="dl_set_aside")
     else:
         st.success("Every row was kept: nothing was set aside.")
