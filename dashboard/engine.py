@@ -1,9 +1,9 @@
 """The analytics engine: Ibis over one embedded DuckDB database, one cursor per thread.
 
-Streamlit runs sessions in threads; a DuckDB connection must not be used from two
-threads at once, so each thread gets its own cursor on a shared in-memory database
-(one memory limit for the whole process). Parquet files are opened as views on the
-calling thread's cursor. Intermediate results that several charts reuse (the
+Streamlit runs every script run in a new thread; a DuckDB connection must not be used from two
+threads at once, so each thread gets its own cursor on a shared in-memory database (one memory
+limit for the whole process). Cursors are pooled: a thread that has ended hands its cursor, with
+the Parquet views opened on it, to the next new thread. Intermediate results that several charts reuse (the
 filtered events, each customer's funnel progress) are materialised once as shared
 tables, keyed by the query that defines them, and evicted least-recently-used.
 Results over a dataset's unfiltered events can also be kept on disk beside it
@@ -25,8 +25,8 @@ from .settings import get_settings
 MAX_MATERIALISED = 48  # shared in-memory tables kept…
 MAX_ROWS_KEPT = 25_000_000  # …and their total rows (the least recently used go first)
 MAX_PERSISTED = 24  # result files kept per dataset folder
-_local = threading.local()
 _database = None
+_cursors: dict[threading.Thread, "_Cursor"] = {}
 _lock = threading.Lock()
 _materialised: OrderedDict[str, threading.Lock] = OrderedDict()
 _rows: dict[str, int] = {}  # in-memory shared tables → rows
@@ -41,27 +41,73 @@ def _shared_database():
         return _database
 
 
+class _Cursor:
+    """An Ibis backend on one cursor of the shared database, with the Parquet views opened on it."""
+
+    def __init__(self):
+        self.con = ibis.duckdb.from_connection(_shared_database().cursor())
+        self.tables: dict[tuple[str, int], ibis.Table] = {}
+
+
+def _cursor() -> _Cursor:
+    thread = threading.current_thread()
+    cursor = _cursors.get(thread)
+    if cursor is None:
+        with _lock:
+            ended = [t for t in _cursors if not t.is_alive()]
+            cursor = _cursors.pop(ended[0]) if ended else None
+            for t in ended[1:]:  # more ended threads than new ones: let their cursors go
+                _cursors.pop(t)
+        cursor = cursor or _Cursor()
+        with _lock:
+            _cursors[thread] = cursor
+    return cursor
+
+
 def connection():
     """This thread's Ibis backend (a cursor on the shared DuckDB database)."""
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = ibis.duckdb.from_connection(_shared_database().cursor())
-        _local.con = con
-        _local.tables = {}
-    return con
+    return _cursor().con
 
 
 def parquet_table(path: Path) -> ibis.Table:
     """An Ibis table over the Parquet file at ``path`` on this thread's cursor."""
-    con = connection()
+    cursor = _cursor()
     path = Path(path)
     stamp = path.stat().st_mtime_ns
     key = (str(path), stamp)
-    table = _local.tables.get(key)
+    table = cursor.tables.get(key)
     if table is None:
         name = "t_" + hashlib.sha1(f"{path}:{stamp}".encode()).hexdigest()[:16]
-        table = con.read_parquet(str(path), table_name=name)
-        _local.tables[key] = table
+        table = cursor.con.read_parquet(str(path), table_name=name)
+        cursor.tables[key] = table
+    return table
+
+
+_known: OrderedDict[tuple, str] = OrderedDict()  # cheap key → name of a shared table (see ``remembered``)
+_files: dict[str, Path] = {}  # name of a Parquet view → the result file it reads
+MAX_KNOWN = 2_000
+
+
+def remembered(key: tuple, build) -> ibis.Table:
+    """The shared table ``build()`` returns, found again by ``key`` without building or compiling its query.
+
+    ``key`` must name everything the result depends on (dataset version, filters, options). Only for
+    results materialised in the embedded database; when the table has been evicted it is built again."""
+    with _lock:
+        name = _known.get(key)
+    if name is not None:
+        try:
+            return parquet_table(_files[name]) if name in _files else connection().table(name)
+        except (ibis.common.exceptions.TableNotFound, FileNotFoundError):
+            pass
+    table = build()
+    name = getattr(table.op(), "name", "")
+    if name.startswith("m_") or name in _files:
+        with _lock:
+            _known[key] = name
+            _known.move_to_end(key)
+            while len(_known) > MAX_KNOWN:
+                _known.popitem(last=False)
     return table
 
 
@@ -84,6 +130,8 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
     if persist is not None:
         kept = _persisted(con, expr, Path(persist) / f"{name}.parquet", key_lock)
         if kept is not None:
+            with _lock:
+                _files[kept.op().name] = Path(persist) / f"{name}.parquet"
             return kept
     with key_lock:
         try:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from .customers import customer_summary, first_in_stage
+from .codes import decode, encode, step_value
+from .customers import customer_summary, first_in_stage, per_customer
 from .dataset import EventDataset
 from .errors import OptionError
 from .journeys import check_dimension
@@ -24,26 +25,44 @@ MAX_STEPS = 10
 
 def customer_paths(events: EventDataset, *, dimension: str = "stage", collapse_repeats: bool = True,
                    anchor: str | None = None, anchor_mode: str = "start") -> ibis.Table:
-    """One row per customer on a path: customer_key and s1..s10, the first ten steps (None after the
-    path ends; with ``anchor_mode='end'`` the last ten steps up to the anchor, the anchor at s10).
-    Computed once per filter state and options; every Sankey and path table is counted from it."""
+    """One row per customer on a path: customer_key and s1..s10, the first ten steps as codes (see
+    ``dashboard.codes``; None after the path ends; with ``anchor_mode='end'`` the last ten steps up to
+    the anchor, the anchor at s10). Computed once per filter state and options; every Sankey and path table is counted from it."""
+    what = ("paths", dimension, collapse_repeats, anchor, anchor_mode)
+    return per_customer(events, what, lambda view: view.shared(_paths(view, dimension, collapse_repeats, anchor, anchor_mode)))
+
+
+def _paths(events: EventDataset, dimension: str, collapse_repeats: bool, anchor: str | None, anchor_mode: str) -> ibis.Table:
     t = events.table
-    steps = t.select("customer_key", "seq", value=t[dimension].fill_null("(none)"))
+    steps = t.select("customer_key", "seq", value=step_value(events, t, dimension))
     if anchor is not None:
-        first = steps.filter(steps.value == anchor).group_by("customer_key").aggregate(anchor_seq=steps.seq.min())
+        first = steps.filter(steps.value == encode(events, dimension, anchor)).group_by("customer_key").aggregate(anchor_seq=steps.seq.min())
         steps = steps.join(first, "customer_key")
         steps = steps.filter(steps.seq >= steps.anchor_seq) if anchor_mode == "start" else steps.filter(steps.seq <= steps.anchor_seq)
-    if collapse_repeats:
-        steps = steps.mutate(previous=steps.value.lag().over(group_by=steps.customer_key, order_by=steps.seq))
-        steps = steps.filter(steps.previous.isnull() | (steps.previous != steps.value)).drop("previous")
+    if collapse_repeats:  # the window goes in a column first: Spark cannot resolve it inside a filter
+        steps = steps.mutate(starts=_starts_run(events, steps))
+        steps = steps.filter(steps.starts).drop("starts")
     if anchor is not None and anchor_mode == "end":
         back = ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq.desc())
         steps = steps.mutate(pos=MAX_STEPS - back).filter(lambda s: s.pos >= 1)
     else:
         steps = steps.mutate(pos=ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq) + 1)
         steps = steps.filter(steps.pos <= MAX_STEPS)
-    wide = steps.group_by("customer_key").aggregate(**{f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, MAX_STEPS + 1)})
-    return events.shared(wide)
+    return steps.group_by("customer_key").aggregate(**{f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, MAX_STEPS + 1)})
+
+
+def _starts_run(events: EventDataset, steps: ibis.Table) -> ibis.BooleanValue:
+    """True where a step's value differs from the customer's previous step (their first step included).
+
+    With one global event order (uploaded data) the previous row in that order is compared, customer
+    included: one sort of all rows, which DuckDB does far faster than one per customer. A connected
+    table's order is per customer, so there the window is per customer (never one partition on a cluster)."""
+    if events.global_order:
+        order = ibis.window(order_by=steps.seq)
+        previous, previous_customer = steps.value.lag().over(order), steps.customer_key.lag().over(order)
+        return previous_customer.isnull() | (previous_customer != steps.customer_key) | (previous != steps.value)
+    previous = steps.value.lag().over(group_by=steps.customer_key, order_by=steps.seq)
+    return previous.isnull() | (previous != steps.value)
 
 
 def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, collapse_repeats: bool = True,
@@ -69,8 +88,8 @@ def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: in
     wide = wide.join(summary.select("customer_key", converted=converted), "customer_key")
     grouped = wide.group_by(columns).aggregate(customers=wide.count(), converted=wide.converted.sum())
     frame = grouped.execute()
-    frame = frame.astype({c: object for c in columns})
-    frame[columns] = frame[columns].where(frame[columns].notna(), None)
+    for column in columns:
+        frame[column] = decode(events, dimension, frame[column])
     order = frame[columns].fillna("")  # ties in a stable order: by path, paths that end sooner first
     frame = frame.iloc[sorted(range(len(frame)), key=lambda i: (-frame["customers"].iat[i], tuple(order.iloc[i])))]
     return frame.reset_index(drop=True)

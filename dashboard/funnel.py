@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import EventDataset
-from .customers import customer_ids
+from .customers import customer_ids, customer_summary, first_column, last_column, per_customer
 from .errors import OptionError
 from .journeys import check_dimension, customer_attribute, default_steps, seconds_between, step_column, window_seconds
 from .numbers import count
@@ -50,10 +50,67 @@ def funnel_customers(events: EventDataset, steps=None, *, order: str = "ordered"
     t_last (time the last reached step was reached)."""
     dimension, steps = _resolve(events, steps, order, dimension)
     limit = window_seconds(window)
+    what = ("funnel", tuple(steps), order, limit, dimension)
+    return per_customer(events, what, lambda view: _progress(view, steps, order, limit, dimension))
+
+
+def _progress(events: EventDataset, steps: list[str], order: str, limit: int | None, dimension: str) -> ibis.Table:
+    if dimension == "stage" and order == "ordered":
+        return events.shared(_ordered_from_summary(events, steps, limit))
+    if dimension == "stage" and limit is None:
+        return events.shared(_any_order_from_summary(events, steps))
     hits, entry, keys = _hits(events, steps, dimension)
     if order == "ordered":
         return events.shared(_ordered(_ordered_levels(hits, entry, keys, limit), entry))
     return events.shared(_any_order(hits, entry, keys, limit))
+
+
+def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | None) -> ibis.Table:
+    """The ordered funnel read off each customer's first and last time in every stage, where they decide it.
+
+    Step j is reached at the first step-j time at or after t_{j-1}: when the customer's first step-j
+    event is at or after t_{j-1}, that is it; when their last one is before, they stop. Only a customer
+    with step-j events on both sides of t_{j-1} (a loop) needs their touchpoints: those few customers are
+    followed event by event, everyone else is counted from the summary in the same pass."""
+    summary = customer_summary(events)
+    ranks = [events.stage_order.index(s) for s in steps]
+    entered = summary.filter(summary[first_column(ranks[0])].notnull())
+    t1 = entered[first_column(ranks[0])]
+    times, loop = [t1], ibis.literal(False)
+    for rank in ranks[1:]:  # one projection: a chain of mutates makes Ibis's compiler slow
+        previous, lo, hi = times[-1], entered[first_column(rank)], entered[last_column(rank)]
+        ahead = lo >= previous
+        if limit is not None:
+            ahead = ahead & (seconds_between(lo, t1) <= limit)
+        loop = loop | ((lo < previous) & (hi >= previous)).fill_null(False)  # no step-j event, or stopped: no loop
+        times.append(ibis.cases((ahead, lo), else_=ibis.null(lo.type())))
+    reached = sum((time.notnull().cast("int32") for time in times[1:]), ibis.literal(1, "int32"))
+    chain = entered.select("customer_key", t1=t1, reached=reached, t_last=ibis.coalesce(*reversed(times)), loop=loop)
+    direct = chain.filter(~chain.loop)
+    loops = chain.filter(chain.loop).select("customer_key")
+    hits, entry, keys = _hits(events, steps, "stage")
+    hits, entry = hits.semi_join(loops, "customer_key"), entry.semi_join(loops, "customer_key")
+    exact = _ordered(_ordered_levels(hits, entry, keys, limit), entry)
+    return _progress_columns(direct).union(_progress_columns(exact))
+
+
+def _progress_columns(table: ibis.Table) -> ibis.Table:
+    """customer_key, t1, reached (int32), t_last: the same schema from every way of computing progress."""
+    return table.select("customer_key", "t1", reached=table.reached.cast("int32"), t_last=table.t_last)
+
+
+def _any_order_from_summary(events: EventDataset, steps: list[str]) -> ibis.Table:
+    """Any order without a window: step j is reached when the customer has a first time in every step up to j."""
+    summary = customer_summary(events)
+    firsts = [summary[first_column(events.stage_order.index(s))] for s in steps]
+    reached, chain, last = ibis.literal(0), ibis.literal(True), firsts[0]
+    for j, first in enumerate(firsts, start=1):
+        chain = chain & first.notnull()
+        reached = reached + chain.cast("int32")
+        last = ibis.greatest(last, first) if j > 1 else last
+    entered = summary.filter(firsts[0].notnull())
+    return entered.select("customer_key", t1=firsts[0], reached=reached,
+                          t_last=ibis.cases((reached == len(steps), last), else_=firsts[0]))
 
 
 def _ordered_levels(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None) -> list[ibis.Table]:

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 import ibis
 
 from .errors import MappingError, StoreError
-from .loading import _distinct, _stage_order, _statistics, segment_slug
+from .loading import _distinct, _stage_order, _statistics, constant_per_customer, segment_slug
 from .mapping import Mapping, propose_mapping
 from .store import DatasetStore
 
@@ -92,6 +92,8 @@ def connect_table(connection: str, table: str, *, database: str | None = None, m
     labels = _distinct(events.stage) if chosen.stage else []
     order = _stage_order(events, labels, stage_order)
     events = canonical_events(raw, chosen, segments, order)
+    constant = constant_per_customer(events, [s["column"] for s in segments])
+    segments = [{**s, "per_customer": constant[s["column"]]} for s in segments]
     values = {"channel": _distinct(events.channel), "touchpoint": _distinct(events.touchpoint), "stage": labels}
     values.update({s["column"]: _distinct(events[s["column"]]) for s in segments})
     rows = int(raw.count().execute())

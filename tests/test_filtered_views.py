@@ -1,0 +1,100 @@
+"""Filtered views agree with a plain-pandas filter followed by the plain-pandas definitions.
+
+Filters that keep whole customers (a stage, or a segment that never changes within a customer) are
+answered from the unfiltered per-customer tables; the others are recomputed from the touchpoints.
+Both must give the numbers of the definitions applied to the filtered rows."""
+from datetime import timedelta
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench import naive
+from dashboard import DatasetStore, FilterState, read_events
+from dashboard.durations import stage_durations
+from dashboard.flow import flow
+from dashboard.funnel import funnel
+from dashboard.overview import kpis
+
+STAGES = ["awareness", "consideration", "conversion", "retention"]
+CHANNELS = ["web", "email", "store"]
+journeys = st.lists(st.tuples(st.integers(0, 9), st.sampled_from(STAGES), st.integers(0, 30 * 24), st.sampled_from(CHANNELS),
+                              st.sampled_from(["phone", "laptop"])), min_size=1, max_size=50)
+filters = st.fixed_dictionaries({
+    "region": st.sampled_from([(), ("EU",), ("US",)]),
+    "device": st.sampled_from([(), ("phone",)]),
+    "channels": st.sampled_from([(), ("web",), ("web", "email")]),
+    "stages": st.sampled_from([(), ("conversion",), ("consideration", "retention")]),
+})
+
+
+def load(rows, tmp_path_factory):
+    frame = pd.DataFrame([{"customer_id": f"c{c}", "event_time": pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(hours=h),
+                           "journey_stage": s, "channel": ch, "region": "EU" if c % 2 else "US", "device": d}
+                          for c, s, h, ch, d in rows])
+    return read_events(frame, store=DatasetStore(tmp_path_factory.mktemp("f")), stage_order=STAGES,
+                       mapping={"segments": ["region", "device"]})
+
+
+def pandas_view(frame: pd.DataFrame, choice: dict) -> pd.DataFrame:
+    """The filter rules of the counting model, in pandas."""
+    keep = pd.Series(True, index=frame.index)
+    if choice["region"]:
+        keep &= frame["region"].isin(choice["region"])
+    if choice["device"]:
+        keep &= frame["device"].isin(choice["device"])
+    if choice["channels"]:
+        keep &= frame["channel"].isin(choice["channels"])
+    kept = frame[keep]
+    if choice["stages"]:
+        reached = kept.loc[kept["stage"].isin(choice["stages"]), "customer_key"].unique()
+        kept = kept[kept["customer_key"].isin(reached)]
+    return kept
+
+
+def any_order_counts(frame: pd.DataFrame, steps: list[str]) -> list[int]:
+    has = {s: set(frame.loc[frame["stage"] == s, "customer_key"]) for s in steps}
+    counts, chain = [], None
+    for step in steps:
+        chain = has[step] if chain is None else chain & has[step]
+        counts.append(len(chain))
+    return counts
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=journeys, choice=filters)
+def test_filtered_views_match_pandas(rows, choice, tmp_path_factory):
+    events = load(rows, tmp_path_factory)
+    view = events.filter(FilterState(dataset=events.id, channels=choice["channels"], stages=choice["stages"])
+                         .with_segments({"region": choice["region"], "device": choice["device"]}))
+    everything = events.to_pandas()
+    everything["ts"] = everything["ts"].dt.tz_localize(None)
+    constant = everything.groupby("customer_key")["device"].nunique().max() == 1
+    assert [s["per_customer"] for s in events.manifest["segments"]] == [True, bool(constant)]
+    assert view.selects_customers_only == ((not choice["device"] or constant) and not choice["channels"]
+                                           and bool(choice["region"] or choice["device"] or choice["stages"])
+                                           and all(s in events.stage_order for s in choice["stages"]))
+    frame = pandas_view(everything, choice)
+    stages = events.stage_order
+
+    assert kpis(view)["customers"].iloc[0] == frame["customer_key"].nunique()
+    assert funnel(view)["customers"].tolist() == naive.funnel_counts(frame, stages)
+    assert funnel(view, window=timedelta(days=3))["customers"].tolist() == naive.funnel_counts(frame, stages, window_s=3 * 86400)
+    assert funnel(view, stages[::-1])["customers"].tolist() == naive.funnel_counts(frame, stages[::-1])
+    assert funnel(view, order="any")["customers"].tolist() == any_order_counts(frame, stages)
+    for dimension in ("stage", "channel"):
+        ours = flow(view, dimension=dimension, max_steps=4).sort_values(["step", "source", "target"]).reset_index(drop=True)
+        theirs = naive.flow_links(frame, column=dimension, max_steps=4)
+        theirs = theirs.sort_values(["step", "source", "target"]).reset_index(drop=True)
+        assert ours.values.tolist() == theirs.values.tolist()
+    if frame.empty or len(stages) < 2:
+        return
+    ours = stage_durations(view).set_index(["from_stage", "to_stage"])
+    theirs = naive.durations(frame, stages)
+    if theirs.empty:  # the view lacks a stage of every pair: nobody has both
+        assert ours["customers"].sum() == 0
+        return
+    for key, row in theirs.set_index(["from_stage", "to_stage"]).iterrows():
+        assert ours.loc[key, "customers"] == row["customers"] and ours.loc[key, "out_of_order"] == row["out_of_order"]
+        if row["customers"]:
+            assert abs(ours.loc[key, "median"] - row["median"]) < 1e-6
