@@ -1,4 +1,8 @@
-"""Plotly figures from tidy tables, with one colour per stage and per channel on every page."""
+"""Plotly figures from tidy tables, with one colour per stage and per channel on every page.
+
+Plotly reads a few HTML tags (``<b>``, ``<a href>``, ``<br>``…) in every piece of text it draws, so
+every value that comes from a file (stage, channel, segment, path step, transition names) goes
+through :func:`plotly_text` first: it is shown exactly as typed, never as markup."""
 from __future__ import annotations
 
 import plotly.express as px
@@ -8,6 +12,20 @@ import pandas as pd
 PALETTE = px.colors.qualitative.Safe + px.colors.qualitative.Vivid
 STAGE_PALETTE = ["#4C78A8", "#72B7B2", "#54A24B", "#EECA3B", "#F58518", "#E45756", "#B279A2", "#9D755D"]
 KNOWN_CHANNELS = ["web", "email", "paid ads", "social", "app", "chatbot", "call centre", "store"]
+
+
+def plotly_text(value: object) -> str:
+    """``value`` as text Plotly shows literally (its HTML-like tags and entities escaped)."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _texts(table: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy of ``table`` with the text columns ``columns`` made safe for Plotly (missing values kept)."""
+    return table.assign(**{c: table[c].map(lambda v: v if v is None or v != v else plotly_text(v)) for c in columns if c in table})
+
+
+def _keys(mapping: dict[str, str]) -> dict[str, str]:
+    return {plotly_text(k): v for k, v in mapping.items()}
 
 
 def stage_colors(order: list[str]) -> dict[str, str]:
@@ -40,14 +58,14 @@ def _style(fig: go.Figure, height: int = 420) -> go.Figure:
 
 
 def touchpoints_over_time(table: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
-    fig = px.bar(table, x="period", y="touchpoints", color="channel", color_discrete_map=colors,
+    fig = px.bar(_texts(table, "channel"), x="period", y="touchpoints", color="channel", color_discrete_map=_keys(colors),
                  labels={"period": "", "touchpoints": "Touchpoints"})
     return _style(fig)
 
 
 def channel_mix(table: pd.DataFrame, colors: dict[str, str], stage_order: list[str]) -> go.Figure:
-    fig = px.bar(table, x="share", y="stage", color="channel", orientation="h", color_discrete_map=colors,
-                 category_orders={"stage": stage_order}, labels={"share": "Share of the stage's touchpoints", "stage": ""},
+    fig = px.bar(_texts(table, "stage", "channel"), x="share", y="stage", color="channel", orientation="h", color_discrete_map=_keys(colors),
+                 category_orders={"stage": [plotly_text(s) for s in stage_order]}, labels={"share": "Share of the stage's touchpoints", "stage": ""},
                  custom_data=["touchpoints"])
     fig.update_traces(hovertemplate="%{y} · %{fullData.name}: %{x:.0%} (%{customdata[0]:,} touchpoints)<extra></extra>")
     fig.update_xaxes(tickformat=".0%")
@@ -57,7 +75,7 @@ def channel_mix(table: pd.DataFrame, colors: dict[str, str], stage_order: list[s
 def funnel_chart(table: pd.DataFrame, colors: dict[str, str] | None = None) -> go.Figure:
     """Horizontal funnel: customers per step with the count and % of step 1 on each bar."""
     text = [f"{c:,} ({p:.1f}%)" for c, p in zip(table["customers"], table["pct_of_first"].fillna(0))]
-    fig = go.Figure(go.Funnel(y=table["step"].astype(str), x=table["customers"], text=text, textinfo="text",
+    fig = go.Figure(go.Funnel(y=table["step"].map(plotly_text), x=table["customers"], text=text, textinfo="text",
                               marker=dict(color=[(colors or {}).get(s, "#4C78A8") for s in table["step"]]),
                               hovertemplate="%{y}: %{x:,} customers<extra></extra>"))
     fig.update_yaxes(automargin=True)
@@ -66,9 +84,9 @@ def funnel_chart(table: pd.DataFrame, colors: dict[str, str] | None = None) -> g
 
 def breakdown_chart(table: pd.DataFrame, steps: list[str]) -> go.Figure:
     """Grouped bars: % of each segment's entrants reaching each step."""
-    data = table.assign(label=table["segment"].astype(str) + " (" + table["segment_size"].map("{:,}".format) + ")")
+    data = _texts(table, "step").assign(label=table["segment"].map(plotly_text) + " (" + table["segment_size"].map("{:,}".format) + ")")
     fig = px.bar(data, x="step", y="pct_of_first", color="label", barmode="group", text=data["pct_of_first"].map("{:.0f}%".format),
-                 category_orders={"step": steps}, labels={"pct_of_first": "% of the segment's entrants", "step": "", "label": ""},
+                 category_orders={"step": [plotly_text(s) for s in steps]}, labels={"pct_of_first": "% of the segment's entrants", "step": "", "label": ""},
                  color_discrete_sequence=PALETTE)
     fig.update_traces(textposition="outside", cliponaxis=False)
     return _style(fig, height=460)
@@ -86,7 +104,7 @@ def cohort_chart(table: pd.DataFrame) -> go.Figure:
 
 
 def histogram_chart(days: pd.Series, label: str) -> go.Figure:
-    fig = px.histogram(x=days, nbins=30, labels={"x": label, "count": "Customers"}, color_discrete_sequence=["#4C78A8"])
+    fig = px.histogram(x=days, nbins=30, labels={"x": plotly_text(label), "count": "Customers"}, color_discrete_sequence=["#4C78A8"])
     fig.update_layout(yaxis_title="Customers", bargap=0.05)
     return _style(fig, height=360)
 
@@ -95,7 +113,7 @@ def binned_histogram(table: pd.DataFrame, label: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=(table["bin_start_days"] + table["bin_end_days"]) / 2, y=table["customers"],
                            width=(table["bin_end_days"] - table["bin_start_days"]) * 0.95, marker_color="#4C78A8",
                            hovertemplate="%{x:.1f} days: %{y:,} customers<extra></extra>"))
-    fig.update_layout(xaxis_title=label, yaxis_title="Customers")
+    fig.update_layout(xaxis_title=plotly_text(label), yaxis_title="Customers")
     return _style(fig, height=360)
 
 
@@ -112,7 +130,7 @@ def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.
             inflow[(1, row.source)] = inflow.get((1, row.source), 0) + row.customers
     last = max((k[0] for k in nodes), default=1)
     keys = list(nodes)
-    labels = [f"{v}" for _, v in keys]
+    labels = [plotly_text(v) for _, v in keys]
     node_colors = [colors.get(v, "#bbbbbb" if v in ("End", "Other") else "#8c9bb5") for _, v in keys]
     x = [0.001 + 0.998 * (s - 1) / max(last - 1, 1) for s, _ in keys]
     y = _stacked_y(keys, inflow)
@@ -150,7 +168,7 @@ def durations_box(table: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
     """One box per transition from its quantiles (days): box p25–p75, line at the median, whisker to p90."""
     fig = go.Figure()
     for row in table.itertuples(index=False):
-        name = f"{row.from_stage} → {row.to_stage}"
+        name = plotly_text(f"{row.from_stage} → {row.to_stage}")
         days = [v / 86400 for v in (row.p25, row.median, row.p75, row.p90)]
         fig.add_trace(go.Box(x=[name], name=name, q1=[days[0]], median=[days[1]], q3=[days[2]], lowerfence=[days[0]], upperfence=[days[3]],
                              marker_color=colors.get(row.to_stage, "#4C78A8"), boxpoints=False, orientation="v",
@@ -174,11 +192,11 @@ def tone_distribution_chart(table: pd.DataFrame) -> go.Figure:
 
 def tone_by_chart(table: pd.DataFrame, label: str) -> go.Figure:
     text = [f"{t:+.2f} · {n:,} conv." for t, n in zip(table["customer_tone"], table["conversations"])]
-    fig = go.Figure(go.Bar(x=table["customer_tone"], y=table["group"].astype(str), orientation="h", text=text, textposition="outside",
+    fig = go.Figure(go.Bar(x=table["customer_tone"], y=table["group"].map(plotly_text), orientation="h", text=text, textposition="outside",
                            marker=dict(color=table["customer_tone"], colorscale=TONE_SCALE, cmin=-0.6, cmax=0.6), cliponaxis=False,
                            hovertemplate="%{y}: mean tone %{x:+.2f}<extra></extra>"))
     fig.update_layout(xaxis=dict(title="Mean customer tone", range=[-1, 1], zeroline=True),
-                      yaxis=dict(title=label, automargin=True, autorange="reversed"))
+                      yaxis=dict(title=plotly_text(label), automargin=True, autorange="reversed"))
     return _style(fig, height=120 + 45 * len(table))
 
 

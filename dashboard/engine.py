@@ -69,6 +69,21 @@ def connection():
     return _cursor().con
 
 
+_schemas: dict[str, ibis.Schema] = {}  # shared table name → its columns (asking DuckDB and parsing them is slow)
+
+
+def _named(name: str) -> ibis.Table:
+    """The shared table ``name`` on this thread's cursor, without asking the database for its columns again."""
+    con = connection()
+    schema = _schemas.get(name)
+    if schema is None:
+        table = con.table(name)
+        _schemas[name] = table.schema()
+        return table
+    return ibis.expr.operations.DatabaseTable(name, schema=schema, source=con,
+                                              namespace=ibis.expr.operations.Namespace()).to_expr()
+
+
 def parquet_table(path: Path) -> ibis.Table:
     """An Ibis table over the Parquet file at ``path`` on this thread's cursor."""
     cursor = _cursor()
@@ -96,10 +111,10 @@ def remembered(key: tuple, build) -> ibis.Table:
     with _lock:
         name = _known.get(key)
     if name is not None:
-        try:
-            return parquet_table(_files[name]) if name in _files else connection().table(name)
-        except (ibis.common.exceptions.TableNotFound, FileNotFoundError):
-            pass
+        if name in _files and _files[name].exists():
+            return parquet_table(_files[name])
+        if name in _rows:  # still in memory (eviction removes it from _rows before dropping it)
+            return _named(name)
     table = build()
     name = getattr(table.op(), "name", "")
     if name.startswith("m_") or name in _files:
@@ -134,15 +149,13 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
                 _files[kept.op().name] = Path(persist) / f"{name}.parquet"
             return kept
     with key_lock:
-        try:
-            return con.table(name)
-        except ibis.common.exceptions.TableNotFound:
+        if name not in _rows:
             con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
-            rows = int(con.table(name).count().execute())
+            rows = int(_named(name).count().execute())
             with _lock:
                 _rows[name] = rows
     _evict(con, keep=name)
-    return con.table(name)
+    return _named(name)
 
 
 def _persisted(con, expr: ibis.Table, path: Path, key_lock: threading.Lock) -> ibis.Table | None:
@@ -212,4 +225,5 @@ def _evict(con, keep: str) -> None:
                 total -= _rows.pop(name)
                 _materialised.pop(name, None)
     for name in stale:
+        _schemas.pop(name, None)
         con.drop_table(name, force=True)

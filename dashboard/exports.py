@@ -155,18 +155,15 @@ def deck_figure(fig, *, title: str, footer: str, width: int = DECK_SIZE[0], heig
     """A copy of ``fig`` laid out for a slide: fixed size, white background, large type, title and footer."""
     import plotly.graph_objects as go
 
+    from .charts import plotly_text
+
     deck = go.Figure(fig)
     deck.update_layout(template="plotly_white", width=width, height=height, font=dict(size=20), paper_bgcolor="white",
-                       title=dict(text=_html_text(title), x=0.01, xanchor="left", font=dict(size=30)),
+                       title=dict(text=plotly_text(title), x=0.01, xanchor="left", font=dict(size=30)),
                        margin=dict(l=40, r=40, t=150, b=110), legend=dict(y=1.02, yanchor="bottom", font=dict(size=18)))
-    deck.add_annotation(text=_html_text(footer), xref="paper", yref="paper", x=0, y=0, yshift=-95, xanchor="left",
+    deck.add_annotation(text=plotly_text(footer), xref="paper", yref="paper", x=0, y=0, yshift=-95, xanchor="left",
                         yanchor="bottom", showarrow=False, align="left", font=dict(size=15, color="#555555"))
     return deck
-
-
-def _html_text(text: str) -> str:
-    """Plotly reads a few HTML tags in titles: show text as typed."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def chart_png(fig, *, title: str, footer: str, width: int = DECK_SIZE[0], height: int = DECK_SIZE[1]) -> bytes:

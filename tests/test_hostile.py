@@ -120,3 +120,34 @@ def test_wrong_password_is_refused_and_the_right_one_opens_the_link(locked):
     assert locked.sidebar.multiselect(key="f_seg_region").value == ["Europe"]  # the shared link applies after sign-in
     locked.run()
     assert locked.title[0].value == "Overview"  # signed in for the rest of the session
+
+
+MARKUP = "<b>bold</b><a href='javascript:alert(1)'>x</a>&amp;"
+
+
+def test_chart_text_from_files_is_never_plotly_markup():
+    """Plotly draws <b>, <a href> and entities in any text: values from files reach it escaped."""
+    import json
+
+    import pandas as pd
+
+    from dashboard import charts
+
+    stages = [MARKUP, "plain"]
+    figures = [
+        charts.touchpoints_over_time(pd.DataFrame({"period": [pd.Timestamp("2025-01-06")], "channel": [MARKUP], "touchpoints": [3]}),
+                                     charts.channel_colors([MARKUP])),
+        charts.channel_mix(pd.DataFrame({"stage": [MARKUP], "channel": [MARKUP], "touchpoints": [3], "share": [1.0]}),
+                           charts.channel_colors([MARKUP]), stages),
+        charts.funnel_chart(pd.DataFrame({"step": stages, "customers": [2, 1], "pct_of_first": [100.0, 50.0]})),
+        charts.breakdown_chart(pd.DataFrame({"segment": [MARKUP], "step": [MARKUP], "pct_of_first": [100.0], "segment_size": [2]}), stages),
+        charts.sankey_chart(pd.DataFrame({"step": [1], "source": [MARKUP], "target": ["End"], "customers": [2]}), {}, 2),
+        charts.durations_box(pd.DataFrame({"from_stage": [MARKUP], "to_stage": ["plain"], "customers": [2], "p25": [1.0],
+                                           "median": [2.0], "p75": [3.0], "p90": [4.0]}), {}),
+        charts.binned_histogram(pd.DataFrame({"bin_start_days": [0.0], "bin_end_days": [1.0], "customers": [2]}), f"Days from {MARKUP}"),
+        charts.tone_by_chart(pd.DataFrame({"group": [MARKUP], "customer_tone": [0.1], "conversations": [3]}), MARKUP),
+    ]
+    for fig in figures:
+        text = json.dumps(fig.to_plotly_json(), default=str)
+        assert "<b>bold</b>" not in text and "<a href" not in text
+        assert "&lt;b&gt;bold&lt;/b&gt;" in text
