@@ -15,7 +15,6 @@ import ibis
 import pandas as pd
 
 from .dataset import EventDataset, open_dataset
-from .engine import connection
 from .errors import FileReadError
 from .store import DatasetStore, now_iso
 from .tone import conversation_tone, quarter_of, score_turns
@@ -64,22 +63,24 @@ def _write(frame: pd.DataFrame, path) -> None:
 
 
 def _link(dataset: EventDataset, turns: pd.DataFrame) -> pd.DataFrame:
-    """One row per conversation with customer_key and the stage at its time (latest stage reached at or before it)."""
+    """One row per conversation with customer_key and the stage at its time (latest stage reached at or before it).
+
+    The conversations go to the engine that holds the touchpoints (DuckDB, or Spark for a connected table)
+    and the join runs there: one row per conversation comes back, never the touchpoints."""
     first = turns.groupby("conversation_id", sort=False).agg(
         customer_id=("customer_id", "first"), timestamp=("timestamp", "min"), channel=("channel", "first"),
         turns=("turn_index", "max"))
     conv = first.reset_index()
     conv["ts"] = pd.to_datetime(conv["timestamp"], utc=True).dt.tz_convert(None)
-    con = connection()
     events = dataset.base_table
     people = events.select("customer_id", "customer_key").distinct()
-    known = ibis.memtable(conv[["conversation_id", "customer_id", "ts"]].astype({"customer_id": "string"}))
+    known = ibis.memtable(conv[["conversation_id", "customer_id", "ts"]].astype({"customer_id": "string", "conversation_id": "string"}))
     keyed = known.join(people, "customer_id").select("conversation_id", "customer_key")
     staged = events.filter(events.stage.notnull()).select("customer_id", ev_ts=events.ts, seq=events.seq, stage=events.stage)
     at_time = known.join(staged, "customer_id").filter(lambda r: r.ev_ts <= r.ts)
     stage = at_time.group_by("conversation_id").aggregate(stage_at=at_time.stage.argmax(at_time.seq))
-    links = con.execute(keyed.left_join(stage, "conversation_id").drop("conversation_id_right"))
-    conv = conv.merge(links, on="conversation_id", how="left")
+    links = keyed.left_join(stage, "conversation_id").drop("conversation_id_right").execute()
+    conv = conv.astype({"conversation_id": "string"}).merge(links.astype({"conversation_id": "string"}), on="conversation_id", how="left")
     conv["linked"] = conv["customer_key"].notna()
     conv["stage_at"] = conv["stage_at"].fillna("(unknown)")
     return conv.drop(columns=["ts"])

@@ -6,6 +6,7 @@ conversations of customers in view (and, with a date range, inside it) count.
 """
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -22,8 +23,13 @@ def in_view(events: EventDataset, conversations: pd.DataFrame) -> pd.DataFrame:
     state = events.filters
     if state.is_default_view():
         return conversations
-    keys = events.table.select("customer_key").distinct().execute()["customer_key"]
-    kept = conversations[conversations["customer_key"].isin(keys)]
+    linked = conversations.loc[conversations["customer_key"].notna(), ["conversation_id", "customer_key"]]
+    if linked.empty:
+        return conversations.iloc[0:0]
+    # the conversations' customers go to the engine, the customers in view are matched there: only ids come back
+    asked = ibis.memtable(linked.astype({"conversation_id": "string", "customer_key": _key_type(events)}))
+    ids = asked.semi_join(events.table.select("customer_key"), "customer_key").conversation_id.execute()
+    kept = conversations[conversations["conversation_id"].astype("string").isin(ids)]
     stamps = pd.to_datetime(kept["timestamp"], utc=True)
     if state.date_from:
         kept = kept[stamps >= pd.Timestamp(state.date_from, tz=state.tz)]
@@ -55,9 +61,14 @@ def with_segments(events: EventDataset, conversations: pd.DataFrame) -> pd.DataF
     if not events.segments or conversations.empty:
         return conversations
     segments = customer_segments(events)
-    keys = conversations["customer_key"].dropna().astype("int64").unique().tolist()
-    table = segments.filter(segments.customer_key.isin(keys)).execute()
-    return conversations.merge(table, on="customer_key", how="left")
+    keys = ibis.memtable(pd.DataFrame({"customer_key": conversations["customer_key"].dropna().unique()}).astype({"customer_key": _key_type(events)}))
+    table = segments.semi_join(keys, "customer_key").execute()
+    return conversations.merge(table.astype({"customer_key": conversations["customer_key"].dtype}), on="customer_key", how="left")
+
+
+def _key_type(events: EventDataset) -> str:
+    """The pandas type of customer_key in the engine (integer codes for uploads, the id text for connected tables)."""
+    return "string" if events.is_connected else "int64"
 
 
 def tone_over_time(conversations: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
@@ -139,15 +150,19 @@ def tone_outcomes(events: EventDataset, conversations: pd.DataFrame) -> pd.DataF
         return pd.DataFrame(columns=columns)
     linked["ts"] = pd.to_datetime(linked["timestamp"], utc=True).dt.tz_convert(None)
     first = linked.sort_values("ts").groupby("customer_key").head(1)
-    t = events.table
-    conversions = t.filter(t.stage == target).group_by("customer_key").aggregate(last_conversion=t.ts.max()).execute()
-    merged = first.merge(conversions, on="customer_key", how="left")
-    merged["converted_after"] = merged["last_conversion"] >= merged["ts"]
     order = events.stage_order
     later = order[order.index(target) + 1] if order.index(target) + 1 < len(order) else None
+    # each first conversation's customer goes to the engine; their last conversion (and retention) time comes back
+    t = events.table
+    asked = ibis.memtable(pd.DataFrame({"customer_key": first["customer_key"].unique()}).astype({"customer_key": _key_type(events)}))
+    mine = t.semi_join(asked, "customer_key")
+    lasts = {"last_conversion": mine.ts.max(where=mine.stage == target)}
     if later:
-        retained = t.filter(t.stage == later).group_by("customer_key").aggregate(last_retained=t.ts.max()).execute()
-        merged = merged.merge(retained, on="customer_key", how="left")
+        lasts["last_retained"] = mine.ts.max(where=mine.stage == later)
+    found = mine.group_by("customer_key").aggregate(**lasts).execute()
+    merged = first.merge(found.astype({"customer_key": first["customer_key"].dtype}), on="customer_key", how="left")
+    merged["converted_after"] = merged["last_conversion"] >= merged["ts"]
+    if later:
         merged["retained_after"] = merged["last_retained"] >= merged["ts"]
     merged["group"] = np.where(merged["customer_tone"] <= NEGATIVE, "negative", "neutral or positive")
     grouped = merged.groupby("group")

@@ -10,8 +10,10 @@ copied). Its events are the canonical columns built as an Ibis expression over t
 (``customer_key`` is the customer id itself, ``seq`` numbers each customer's events in time and
 stage order), so every analytics function runs in the remote engine and only aggregated results
 come back. What only reads a bounded sample: the column-mapping proposal (the first 1,000 rows).
-What cannot be pushed down: transcript tone (conversations are scored and stored in the app, so
-the Sentiment page is not offered for connected sources) and the downloads of filtered touchpoints.
+What cannot be pushed down: scoring transcript tone (VADER runs in the app, on the uploaded
+transcripts, which are stored there); joining the scored conversations to the journeys does run in
+the engine (the conversations are sent to it, one row per conversation comes back). The download of
+the filtered touchpoints brings rows back by design.
 """
 from __future__ import annotations
 

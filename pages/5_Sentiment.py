@@ -8,10 +8,6 @@ dataset = ui.active_dataset()
 st.title("Sentiment")
 st.caption("Tone is VADER's score of what was said, from −1 (very negative) to +1 (very positive), averaged per sentence and turn; "
            "it is not a satisfaction score.")
-if dataset.is_connected:
-    st.info("Tone needs transcripts stored in the app, so it is only available for uploaded datasets, "
-            "not for a table connected in Spark or a warehouse.")
-    st.stop()
 conversations = ui.compute("conversations_in_view", dataset)
 if conversations.empty:
     st.info("No transcripts in this view. Attach call or chat transcripts on the Data page (Transcripts).")

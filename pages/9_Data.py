@@ -29,7 +29,6 @@ data_page.touchpoints_export(dataset)
 if editing:
     data_page.mapping_editor(dataset)
     data_page.stage_order_editor(dataset)
-    if not dataset.is_connected:
-        sentiment_views.transcripts_upload(dataset)
+    sentiment_views.transcripts_upload(dataset)
 st.divider()
 data_page.library(dataset.id, editable=editing)

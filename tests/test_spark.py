@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, spark_table
 from dashboard import DatasetStore
+from dashboard.conversations import attach_transcripts
 from dashboard.errors import MappingError, StoreError
 from dashboard.sources import connect_table
 from dashboard.ui.cache import ANALYTICS
@@ -58,13 +59,20 @@ def test_only_results_come_back_from_spark(connected, monkeypatch):
         returned.append(len(result) if hasattr(result, "__len__") else 1)
         return result
 
+    calls = pd.DataFrame({"conversation_id": [f"k{i}" for i in range(60)], "turn_index": 1, "speaker": "Customer",
+                          "text": ["This is awful", "Thanks, great help"] * 30, "customer_id": [f"u{i * 3:04d}" for i in range(60)],
+                          "timestamp": pd.Timestamp("2025-02-01", tz="UTC"), "channel": "call"})
     monkeypatch.setattr(SparkBackend, "execute", counting)
-    view = connected.filter(segments={"region": ["EU"]})
+    with_calls = attach_transcripts(connected.id, calls, store=DatasetStore(connected.folder.parent))
+    view = with_calls.filter(segments={"region": ["EU"]})
     for name in ("kpis", "funnel", "funnel_breakdown", "conversion_over_time", "time_to_convert", "path_counts",
-                 "stage_durations", "segment_conversion", "touchpoints_over_time", "channel_mix_by_stage"):
+                 "stage_durations", "segment_conversion", "touchpoints_over_time", "channel_mix_by_stage",
+                 "conversations_in_view", "tone_outcomes_in_view"):
         args = ("region",) if name == "funnel_breakdown" else ()
         ANALYTICS[name](view, *args)
     assert returned and max(returned) <= CUSTOMERS < EVENTS
+    shown = ANALYTICS["conversations_in_view"](view)
+    assert 0 < len(shown) < 60 and set(shown["region"]) == {"EU"}  # joined to the journeys in Spark
 
 
 def test_a_link_to_the_connected_dataset_opens_it(connected, monkeypatch):
@@ -111,3 +119,19 @@ def test_data_page_connects_parquet_files_read_by_spark(spark_connection, tmp_pa
     entry = DatasetStore(tmp_path / "store").manifest(dataset_id)
     assert entry["source"]["kind"] == "connected" and entry["quality"]["customers"] == CUSTOMERS
     assert any("stay there" in i.value for i in at.info)
+
+
+def test_sentiment_page_of_a_connected_dataset(connected, monkeypatch):
+    """Transcripts attached to a table left in Spark: the Sentiment page shows the conversations of the customers in view."""
+    calls = pd.DataFrame({"conversation_id": ["x1", "x2", "x3"], "turn_index": 1, "speaker": "Customer",
+                          "text": ["This is awful", "Great, thanks", "Terrible wait"], "customer_id": ["u0000", "u0001", "zz"],
+                          "timestamp": pd.Timestamp("2025-02-01", tz="UTC"), "channel": "chat"})
+    attach_transcripts(connected.id, calls, store=DatasetStore(connected.folder.parent))
+    monkeypatch.setenv("JOURNEY_LENS_STORE", str(connected.folder.parent))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["ds"] = connected.id
+    at.run()
+    at.switch_page("pages/5_Sentiment.py").run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Conversations"] == "3"  # the default view counts every conversation, the unlinked one too

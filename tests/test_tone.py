@@ -4,10 +4,12 @@ import math
 import pandas as pd
 import pytest
 
+from conftest import spark_table
 from dashboard import read_events
 from dashboard.conversations import attach_transcripts, load_conversations
 from dashboard.errors import MappingError, NoValidRowsError
-from dashboard.sentiment import in_view, tone_by, tone_outcomes, trajectory
+from dashboard.sentiment import conversations_in_view, in_view, tone_by, tone_outcomes, trajectory
+from dashboard.sources import connect_table
 from dashboard.tone import conversation_tone, label, quarter_of, score_text, score_turns
 from dashboard.transcripts import read_transcripts, speaker_role, split_conversation
 
@@ -113,18 +115,30 @@ def test_unusable_transcripts_get_plain_messages(tmp_path):
         read_transcripts(pd.DataFrame({"speaker": ["a"], "text": ["x"]}), mapping={"shape": "turns"})
 
 
-def test_attached_conversations_get_the_stage_at_their_time(store):
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def journeys_with_calls(request, store):
+    """Two customers' journeys, loaded (DuckDB) or left in a local Spark session (connected), with five conversations."""
     day = lambda n: pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(days=n)
     events = pd.DataFrame({"customer_id": ["c1", "c1", "c1", "c2"], "event_time": [day(0), day(5), day(9), day(1)],
                            "journey_stage": ["awareness", "consideration", "conversion", "awareness"], "region": ["EU", "EU", "EU", "US"]})
-    dataset = read_events(events, store=store)
+    if request.param == "duckdb":
+        dataset = read_events(events, store=store)
+    else:
+        connection = request.getfixturevalue("spark_connection")
+        dataset = connect_table(connection, spark_table(connection, "calls_journeys", events), store=store,
+                                mapping={"segments": ["region"]})
     turns = pd.DataFrame({
         "conversation_id": ["a", "a", "b", "c", "d"], "turn_index": [1, 2, 1, 1, 1],
         "speaker": ["Customer", "Agent", "Customer", "Customer", "Customer"],
         "text": ["This is awful", "So sorry", "I love it", "Great", "Bad"],
         "customer_id": ["c1", "c1", "c1", "zz", "c2"],
         "timestamp": [day(6), day(6), day(10), day(3), day(0)], "channel": ["call", "call", "chat", "chat", "call"]})
-    dataset = attach_transcripts(dataset.id, turns, store=store)
+    return attach_transcripts(dataset.id, turns, store=store)
+
+
+def test_attached_conversations_get_the_stage_at_their_time(journeys_with_calls):
+    """The same numbers whether the touchpoints are in the app (DuckDB) or in Spark (the join runs there)."""
+    dataset = journeys_with_calls
     conversations, stored_turns = load_conversations(dataset)
     conv = conversations.set_index("conversation_id")
     assert conv["stage_at"].to_dict() == {"a": "consideration", "b": "conversion", "c": "(unknown)", "d": "(unknown)"}
@@ -136,3 +150,5 @@ def test_attached_conversations_get_the_stage_at_their_time(store):
     outcomes = tone_outcomes(dataset, conversations).set_index("group")
     assert outcomes.loc["negative", ["customers", "converted_after"]].tolist() == [2, 1]
     assert trajectory(conversations)["all_conversations"].tolist() == [4, 0, 0, 0]
+    shown = conversations_in_view(dataset.filter(segments={"region": ["EU"]}))
+    assert sorted(shown["conversation_id"]) == ["a", "b"] and set(shown["region"]) == {"EU"}

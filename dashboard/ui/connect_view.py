@@ -39,5 +39,6 @@ def connected_note(manifest: dict) -> None:
     """What a connected dataset is, in the dataset's header on the Data page."""
     source = manifest.get("source", {})
     st.info(f"Connected table “{source.get('table')}” in the connection “{source.get('connection')}”: the touchpoints stay "
-            "there and every chart is computed by that engine. Transcripts can only be attached to uploaded datasets.",
+            "there and every chart is computed by that engine. Attached transcripts are scored in the app; joining them to the "
+            "journeys runs in that engine too.",
             icon=":material/cloud:")
