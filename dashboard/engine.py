@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -37,7 +38,11 @@ def _shared_database():
     with _lock:
         if _database is None:
             settings = get_settings()
-            _database = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": settings.duckdb_memory})
+            # what does not fit under the memory limit (a 10M-row sort at load) spills to a temporary folder,
+            # not to DuckDB's default ".tmp" in whatever folder the app was started from
+            spill = Path(tempfile.gettempdir()) / f"journey-lens-duckdb-{os.getpid()}"
+            _database = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": settings.duckdb_memory,
+                                                           "temp_directory": str(spill)})
         return _database
 
 

@@ -7,7 +7,7 @@
 | JOURNEY_LENS_MAX_ROWS | 20000000 | rows accepted per dataset |
 | JOURNEY_LENS_MAX_DATASETS | 200 | datasets kept in the store |
 | JOURNEY_LENS_MAX_FILE_MB | 2048 | largest file (after decompression) read |
-| JOURNEY_LENS_DUCKDB_MEMORY | 2GB | DuckDB memory limit per connection |
+| JOURNEY_LENS_DUCKDB_MEMORY | 1GB | DuckDB memory limit (one database per process; larger sorts spill to a temporary folder) |
 | JOURNEY_LENS_CONNECTION_<NAME> | none | engine URL for connected tables (see dashboard.sources) |
 | JOURNEY_LENS_MAX_TURN_CHARS | 20000 | longest transcript turn scored (longer turns are cut and counted) |
 | JOURNEY_LENS_PASSWORD | (unset) | when set, the app asks for this password before showing anything |
@@ -54,7 +54,7 @@ def get_settings() -> Settings:
         max_rows=_int("JOURNEY_LENS_MAX_ROWS", 20_000_000),
         max_datasets=_int("JOURNEY_LENS_MAX_DATASETS", 200),
         max_file_mb=_int("JOURNEY_LENS_MAX_FILE_MB", 2048),
-        duckdb_memory=os.environ.get("JOURNEY_LENS_DUCKDB_MEMORY", "2GB"),
+        duckdb_memory=os.environ.get("JOURNEY_LENS_DUCKDB_MEMORY", "1GB"),
         max_turn_chars=_int("JOURNEY_LENS_MAX_TURN_CHARS", 20_000),
         password=os.environ.get("JOURNEY_LENS_PASSWORD", ""),
     )
