@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--master", default="local[2]")
     args = parser.parse_args()
-    os.environ["JOURNEY_LENS_CONNECTION_" + CONNECTION.upper()] = f"spark://{args.master}?spark.sql.shuffle.partitions=8"
+    os.environ["JOURNEY_LENS_CONNECTION_" + CONNECTION.upper()] = f"spark://{args.master}?spark.sql.shuffle.partitions=8&spark.driver.memory=8g"
     from dashboard import sources
     from dashboard.ui.cache import ANALYTICS
 

@@ -85,34 +85,66 @@ async def metric(page, label: str) -> str:
     return await box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-async def ws_session(server_url: str, url: str, expected: tuple[str, str], report: Report, name: str) -> None:
-    """One session over Streamlit's websocket protocol: ask for a run of the page the link names, collect its elements."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-    from websockets.asyncio.client import connect
+class ProtocolSession:
+    """One browser tab as Streamlit's websocket protocol sees it: ask for a run (a link's query string, a page,
+    a button click) and read the elements the run draws."""
 
+    def __init__(self, server_url: str):
+        self.url = server_url.replace("http", "ws", 1) + "/_stcore/stream"
+        self.socket = None
+
+    async def __aenter__(self) -> "ProtocolSession":
+        from websockets.asyncio.client import connect
+
+        self.socket = await connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=120)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.socket.close()
+
+    async def run(self, query: str = "", *, page: str = "", click: str | None = None, timeout: float = 180) -> list:
+        """Run ``page`` (its URL path; "" for the default) with ``query``, pressing the button whose widget id is
+        ``click``; return the run's new elements (Streamlit ``Element`` messages) when it finishes."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        request = BackMsg()
+        request.rerun_script.query_string = query
+        request.rerun_script.page_name = page
+        if click:
+            request.rerun_script.widget_states.widgets.add(id=click, trigger_value=True)
+        await self.socket.send(request.SerializeToString())
+        elements = []
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await asyncio.wait_for(self.socket.recv(), timeout=timeout))
+            kind = message.WhichOneof("type")
+            if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                elements.append(message.delta.new_element)
+            elif kind == "script_finished" and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+                return elements
+
+
+def figures(elements: list) -> tuple[dict[str, str], list[str]]:
+    """(metric label → value, error texts) of a run's elements."""
     metrics, problems = {}, []
+    for element in elements:
+        kind = element.WhichOneof("type")
+        if kind == "metric":
+            metrics[element.metric.label] = element.metric.body
+        elif kind == "exception":
+            problems.append(element.exception.message)
+        elif kind == "alert" and element.alert.format == element.alert.ERROR:
+            problems.append(element.alert.body)
+    return metrics, problems
+
+
+async def ws_session(server_url: str, url: str, expected: tuple[str, str], report: Report, name: str) -> None:
+    """One session over Streamlit's websocket protocol: open the link, check the page's numbers."""
     try:
         started = time.perf_counter()
-        async with connect(server_url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                           open_timeout=120) as socket:
-            request = BackMsg()
-            request.rerun_script.query_string = urlsplit(url).query
-            await socket.send(request.SerializeToString())
-            while True:
-                message = ForwardMsg()
-                message.ParseFromString(await asyncio.wait_for(socket.recv(), timeout=180))
-                kind = message.WhichOneof("type")
-                if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-                    element = message.delta.new_element
-                    if element.WhichOneof("type") == "metric":
-                        metrics[element.metric.label] = element.metric.body
-                    elif element.WhichOneof("type") == "exception":
-                        problems.append(element.exception.message)
-                    elif element.WhichOneof("type") == "alert" and element.alert.format == element.alert.ERROR:
-                        problems.append(element.alert.body)
-                elif kind == "script_finished" and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
-                    break
+        async with ProtocolSession(server_url) as session:
+            metrics, problems = figures(await session.run(urlsplit(url).query))
         report.latencies.append(time.perf_counter() - started)
         seen = (metrics.get("Customers"), metrics.get("Touchpoints"))
         if seen != expected:
