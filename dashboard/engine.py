@@ -3,11 +3,12 @@
 Streamlit runs every script run in a new thread; a DuckDB connection must not be used from two
 threads at once, so each thread gets its own cursor on a shared in-memory database (one memory
 limit for the whole process). Cursors are pooled: a thread that has ended hands its cursor, with
-the Parquet views opened on it, to the next new thread. Intermediate results that several charts reuse (the
-filtered events, each customer's funnel progress) are materialised once as shared
-tables, keyed by the query that defines them, and evicted least-recently-used.
-Results over a dataset's unfiltered events can also be kept on disk beside it
-(``persist``), so the default view of every page is ready as soon as a load ends.
+the Parquet views opened on it, to the next new thread. Intermediate results that several charts
+reuse (each customer's summary, funnel progress and path) are materialised once as shared tables,
+named by the query that defines them, and evicted least-recently-used; ``remembered`` finds them
+again by a cheap key, without building or compiling the query. Results over a dataset's unfiltered
+events can also be kept on disk beside it (``persist``), so the default view of every page is ready
+as soon as a load ends.
 """
 from __future__ import annotations
 
