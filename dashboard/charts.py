@@ -133,11 +133,14 @@ def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.
     labels = [plotly_text(v) for _, v in keys]
     node_colors = [colors.get(v, "#bbbbbb" if v in ("End", "Other") else "#8c9bb5") for _, v in keys]
     x = [0.001 + 0.998 * (s - 1) / max(last - 1, 1) for s, _ in keys]
-    y = _stacked_y(keys, inflow)
+    fullest = max(sum(1 for k in keys if k[0] == step) for step in {s for s, _ in keys}) if keys else 1
+    height = max(560, 100 + 60 * fullest)  # room for every node's label when a step has many values
+    pad = 14
+    y = _stacked_y(keys, inflow, pad / (height - 50))
     custom = [f"step {s}: {inflow.get((s, v), 0):,} customers ({inflow.get((s, v), 0) / total:.1%})" if total else "" for s, v in keys]
     fig = go.Figure(go.Sankey(
         arrangement="snap",
-        node=dict(label=labels, color=node_colors, x=x, y=y, pad=18, thickness=18, customdata=custom,
+        node=dict(label=labels, color=node_colors, x=x, y=y, pad=pad, thickness=18, customdata=custom,
                   hovertemplate="%{label} — %{customdata}<extra></extra>"),
         link=dict(source=[nodes[(r.step, r.source)] for r in links.itertuples()],
                   target=[nodes[(r.step + 1, r.target)] for r in links.itertuples()],
@@ -146,21 +149,26 @@ def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.
                   hovertemplate="%{source.label} → %{target.label}: %{value:,} customers (%{customdata} of the view)<extra></extra>",
                   color="rgba(120,140,170,0.25)"),
     ))
-    return _style(fig, height=560)
+    return _style(fig, height=height)
 
 
-def _stacked_y(keys: list[tuple[int, str]], size: dict[tuple[int, str], int]) -> list[float]:
-    """Vertical centre of each node: nodes of a step stacked by size, "Other" and "End" at the bottom."""
-    positions = {}
+def _stacked_y(keys: list[tuple[int, str]], size: dict[tuple[int, str], int], pad: float) -> list[float]:
+    """Vertical centre of each node: nodes of a step stacked by size, "Other" and "End" at the bottom.
+
+    ``pad`` is the gap between nodes as a fraction of the plot's height. Plotly draws every node at the same
+    scale (height per customer), the one at which the fullest column fits with its gaps; the centres follow it,
+    so no column runs off the bottom."""
+    columns = {}
     for step in {s for s, _ in keys}:
-        column = sorted((k for k in keys if k[0] == step), key=lambda k: (k[1] in ("Other", "End"), -size.get(k, 0), k[1]))
-        total = sum(size.get(k, 0) for k in column) or 1
-        gap = 0.04 / max(len(column) - 1, 1)
+        columns[step] = sorted((k for k in keys if k[0] == step), key=lambda k: (k[1] in ("Other", "End"), -size.get(k, 0), k[1]))
+    scale = min((1 - pad * (len(c) - 1)) / max(sum(size.get(k, 0) for k in c), 1) for c in columns.values())
+    positions = {}
+    for column in columns.values():
         top = 0.0
         for k in column:
-            height = size.get(k, 0) / total * (1 - 0.04)
+            height = size.get(k, 0) * scale
             positions[k] = min(max(top + height / 2, 0.001), 0.999)
-            top += height + gap
+            top += height + pad
     return [positions[k] for k in keys]
 
 

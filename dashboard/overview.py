@@ -98,7 +98,9 @@ def what_stands_out(funnel_table: pd.DataFrame, durations_table: pd.DataFrame | 
     if slow:
         notes.append(slow.split(";")[0] + ").")
     judged = segments[segments["customers"] >= min_customers] if len(segments) else segments
-    if len(judged) >= 2:
+    if len(judged) >= 2 and judged["conversion_rate"].max() == judged["conversion_rate"].min():
+        notes.append(f"Every segment converts alike in this view: {judged['conversion_rate'].iloc[0]:.1f}%.")
+    elif len(judged) >= 2:
         best, worst = judged.loc[judged["conversion_rate"].idxmax()], judged.loc[judged["conversion_rate"].idxmin()]
         notes.append(f"Best segment by conversion: {best['attribute']} = {best['segment']}, {best['conversion_rate']:.1f}% "
                      f"of {int(best['customers']):,} customers.")

@@ -26,10 +26,21 @@ def breakdown_takeaway(table: pd.DataFrame, test: dict) -> str | None:
     if len(judged) < 2:
         return "Fewer than two segments have 30 or more customers, so no comparison is made."
     best, worst = judged.loc[judged["pct_of_first"].idxmax()], judged.loc[judged["pct_of_first"].idxmin()]
+    if best["pct_of_first"] == worst["pct_of_first"]:
+        return (f"All {len(judged)} segments with 30 or more customers reach {best['step']} alike: "
+                f"{best['pct_of_first']:.1f}% of their entrants.")
     verdict = (f"the difference is statistically significant (chi-square p = {test['p_value']:.3f})" if test["significant"]
                else f"the difference could be chance (chi-square p = {test['p_value']:.2f})")
     return (f"{best['segment']} converts best ({best['pct_of_first']:.1f}% of {int(best['segment_size']):,}), "
             f"{worst['segment']} worst ({worst['pct_of_first']:.1f}% of {int(worst['segment_size']):,}); {verdict}.")
+
+
+def cohort_takeaway(table: pd.DataFrame, freq: str, last_step: str) -> str:
+    """The best entry cohort, or that none has converted yet."""
+    best = table.loc[table["conversion_rate"].idxmax()]
+    if best["conversion_rate"] == 0:
+        return f"No {freq}'s entrants have reached '{last_step}' in this view yet."
+    return f"Best cohort: {freq} of {best['cohort']:%Y-%m-%d}, {best['conversion_rate']:.1f}% of {int(best['entered']):,} entrants."
 
 
 def paths_takeaway(paths: pd.DataFrame) -> str | None:

@@ -25,6 +25,7 @@ ui.key_figures([
      "From a customer's first touchpoint to their first conversion-stage touchpoint, converters only."),
     ("Revenue", "—" if nan(numbers["revenue"]) else f"{numbers['revenue']:,.0f}", "Sum of the value/revenue column in view."),
 ])
+ui.touchpoint_filter_note(dataset)
 if dataset.has_stages:
     notes = what_stands_out(ui.compute("funnel", dataset), ui.compute("stage_durations", dataset), ui.compute("segment_conversion", dataset))
     if notes:

@@ -32,6 +32,7 @@ if table["customers"].iloc[0] == 0:
 ui.key_figures([("Entered the funnel", f"{int(table['customers'].iloc[0]):,}", "Unique customers who reached step 1 in view."),
                 ("Reached the last step", f"{int(table['customers'].iloc[-1]):,}", None),
                 ("Overall conversion", f"{table['pct_of_first'].iloc[-1]:.1f}%", "Reached the last step ÷ entered the funnel.")])
+ui.touchpoint_filter_note(dataset)
 how = funnel_views.counting_rule(order, window_days, dataset.filters.describe(), int(table["customers"].iloc[0]), steps[0])
 ui.chart_block(charts.funnel_chart(table, charts.stage_colors(dataset.stage_order)), table, caption=how,
                takeaway=funnel_takeaway(table), file_name=f"journey-funnel-{'in-order' if order == 'ordered' else 'any-order'}", key="funnel")

@@ -40,9 +40,8 @@ ui.key_figures([("Customers in view", f"{total:,}", "Each customer contributes o
 ui.chart_block(charts.sankey_chart(links, colors, total), links, caption=how, takeaway=paths_takeaway(top),
                file_name=f"journey-flow-by-{dimension}", key="sankey")
 st.subheader("Top paths")
-st.dataframe(top.assign(share=top["share"].map("{:.1f}%".format), conversion_rate=top["conversion_rate"].map("{:.1f}%".format))
-             .rename(columns={"path": "Path", "customers": "Customers", "share": "Share of customers", "conversion_rate": "Converted"}),
-             hide_index=True, width="stretch")
+ui.show_table(top.assign(share=top["share"].map("{:.1f}%".format), conversion_rate=top["conversion_rate"].map("{:.1f}%".format))
+              .rename(columns={"share": "Share of customers", "conversion_rate": "Converted"}), width="stretch")
 st.caption("Converted: share of the path's customers who reached the conversion stage (in the filtered touchpoints).")
 ui.download_csv("Download the top paths (CSV)", top, what=f"journey-top-paths-by-{dimension}", key="dl_paths")
 ui.show_problems()

@@ -27,8 +27,7 @@ ui.chart_block(charts.durations_box(table[table["customers"] > 0], charts.stage_
 readable = table.copy()
 for column in ("p25", "median", "p75", "p90"):
     readable[column] = readable[column].map(readable_duration)
-st.dataframe(readable.rename(columns={"from_stage": "From", "to_stage": "To", "customers": "Customers", "out_of_order": "Out of order"}),
-             hide_index=True, width="stretch")
+ui.show_table(readable, width="stretch")
 
 transitions = [f"{a} → {b}" for a, b in zip(table["from_stage"], table["to_stage"])]
 chosen = ui.choice("Distribution of one transition", "transition", transitions, transitions[0])
@@ -46,7 +45,7 @@ else:
 if dataset.segments:
     by = ui.choice("Break down by", "by", list(dataset.segments), list(dataset.segments)[0], format_func=dataset.segments.get)
     split = ui.compute("stage_durations", dataset, by=by)
-    st.dataframe(split.assign(**{c: split[c].map(readable_duration) for c in ("p25", "median", "p75", "p90")}), hide_index=True, width="stretch")
+    ui.show_table(split.assign(**{c: split[c].map(readable_duration) for c in ("p25", "median", "p75", "p90")}), width="stretch")
     st.caption("A customer's segment is its value at their first touchpoint in view.")
 ui.show_problems()
 ui.write_url(["transition", "by"])

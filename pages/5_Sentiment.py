@@ -46,7 +46,7 @@ ui.chart_block(charts.trajectory_chart(path), path,
 turns = views.stored_turns(dataset.id, str(dataset.manifest.get("updated_at")))
 st.subheader("Most negative conversations")
 negative = tone.most_negative(conversations)
-st.dataframe(negative, hide_index=True, width="stretch")
+ui.show_table(negative, width="stretch")
 ids = negative["conversation_id"].astype(str).tolist()
 chosen = ui.choice("Read a conversation", "conversation", ids, ids[0] if ids else "") if ids else None
 if chosen:
@@ -58,11 +58,11 @@ stage_at = ui.choice("Stage at the time", "topic_stage", [""] + sorted(conversat
 channel = ui.choice("Channel", "topic_channel", [""] + sorted(conversations["channel"].dropna().unique()), "", container=c2,
                     format_func=lambda v: v or "All channels")
 topics = ui.compute("negative_topics_in_view", dataset, stage_at or None, channel or None)
-st.dataframe(topics, hide_index=True, width="stretch")
+ui.show_table(topics, width="stretch")
 st.caption("Topics of negative customer turns (TF-IDF + NMF); examples are the turns most typical of each topic.")
 outcomes = ui.compute("tone_outcomes_in_view", dataset)
 st.subheader("Tone and outcomes")
-st.dataframe(outcomes, hide_index=True)
+ui.show_table(outcomes)
 st.caption("Customers by the tone of their first conversation in view, and the share who reached the conversion stage "
            "(and the stage after it, where there is one) at or after that conversation.")
 c1, c2 = st.columns(2)

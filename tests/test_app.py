@@ -87,7 +87,7 @@ def test_upload_through_the_data_page(app, tmp_path):
     assert metric(app, "Rows read") == "3" and metric(app, "Rows kept") == "2" and metric(app, "Rows set aside") == "1"
     assert metric(app, "Customers") == "1"
     assert len(param(app, "ds")[0]) == 22
-    assert app.dataframe[0].value["reason"].tolist() == ["missing timestamp"]
+    assert app.dataframe[0].value["Reason"].tolist() == ["missing timestamp"]
 
 
 def test_bad_upload_shows_a_message_and_keeps_the_app(app):
@@ -141,7 +141,7 @@ def test_durations_page_follows_url_filters(app):
     shown = app.dataframe[0].value
     expected = stage_durations(open_dataset("sample").filter(segments={"plan": ["premium"]}))
     assert shown["Customers"].tolist() == expected["customers"].tolist()
-    assert shown["median"].tolist() == [readable_duration(v) for v in expected["median"]]
+    assert shown["Median"].tolist() == [readable_duration(v) for v in expected["median"]]
 
 
 def test_bad_page_option_in_link_falls_back_with_a_warning(app):
@@ -162,6 +162,22 @@ def test_empty_selection_shows_a_friendly_reset(app):
     assert "No customers match these filters" in app.info[0].value
     app.button(key="reset_empty").click().run()
     assert app.query_params.get("channel") in (None, [], "")
+
+
+@pytest.mark.parametrize("key,day,expected", [("from", "2099-01-01", None), ("to", "2000-01-01", None),
+                                               ("from", "2025-12-31", "2025-12-31")])
+def test_a_link_with_one_date_outside_the_data_counts_what_it_says(app, key, day, expected):
+    """Only a start after the data (or an end before it): the range shown and the numbers agree."""
+    app.query_params[key] = day
+    app.run()
+    assert not app.exception and not app.error
+    start, end = app.sidebar.date_input[0].value
+    assert start <= end and (start.isoformat() == day or end.isoformat() == day)
+    if expected is None:
+        assert "No customers match these filters" in app.info[0].value
+    else:
+        sample = open_dataset("sample").filter(FilterState(date_from=start, date_to=end))
+        assert metric(app, "Customers") == f"{int(overview.kpis(sample)['customers'].iloc[0]):,}" != "5,000"
 
 
 def test_sentiment_page_follows_url_filters(app):

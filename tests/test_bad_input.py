@@ -246,7 +246,7 @@ def test_data_page_shows_the_message_and_keeps_working(case, data_page, store, e
     assert shown.startswith(f"**{error.title}.**") and "**What to do:**" in shown
     assert all(word.split()[0] in shown for word in words), shown
     library = data_page.dataframe[-1].value
-    assert "good.csv" in library["name"].tolist()
+    assert "good.csv" in library["Name"].tolist()
     data_page.file_uploader[0].set_value(("again.csv", GOOD.encode(), "text/csv")).run()  # the next upload works
     assert not data_page.exception and not data_page.error
     assert {m["name"] for m in store.list()} == {"good.csv", "again.csv", "Sample: subscription journeys 2025"} and open_dataset(earlier.id, store).quality["rows_kept"] == 2

@@ -126,9 +126,9 @@ def test_damaged_data_file_is_reported_in_the_library_and_others_still_work(stor
     assert not at.exception
     assert "could not be opened (The dataset's data file is missing or damaged)" in at.warning[0].value.replace("\\", "")
     at.switch_page("pages/9_Data.py").run()
-    library = at.dataframe[-1].value.set_index("name")
-    assert library.loc["damaged one", "status"].startswith("damaged: The dataset's data file is missing or damaged")
-    assert library.loc["good.csv", "status"] == ""
+    library = at.dataframe[-1].value.set_index("Name")
+    assert library.loc["damaged one", "Status"].startswith("damaged: The dataset's data file is missing or damaged")
+    assert library.loc["good.csv", "Status"] == ""
     at.selectbox(key="dataset_picker_sample").set_value(earlier.id).run()  # the damaged one is not offered; others open
     assert not at.exception and not at.error
     assert damaged.id not in at.selectbox(key=f"dataset_picker_{earlier.id}").options

@@ -1,6 +1,8 @@
 """Bounded cache of analytics results, keyed by dataset version, filters and options."""
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import streamlit as st
 
@@ -30,8 +32,8 @@ ANALYTICS = {
 
 
 @st.cache_data(max_entries=400, ttl=3600, show_spinner=False)
-def _run(name: str, dataset_id: str, version: str, params: tuple, args: tuple, options: tuple):
-    state, _ = FilterState.from_query_params(dict(params))
+def _run(name: str, dataset_id: str, version: str, fields: tuple, args: tuple, options: tuple):
+    state = FilterState(*fields)  # exactly the filters of the view (never re-read leniently from a URL)
     try:
         return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
     except duckdb.CatalogException:  # a shared table was evicted by another session mid-query: once more
@@ -41,7 +43,5 @@ def _run(name: str, dataset_id: str, version: str, params: tuple, args: tuple, o
 def compute(name: str, dataset: EventDataset, *args, **options):
     """Run analytics function ``name`` on ``dataset`` (with its filters), served from cache when repeated."""
     version = f"{dataset.manifest.get('updated_at')}|{'/'.join(dataset.stage_order)}|{dataset.manifest.get('transcripts', {}).get('attached_at')}"
-    params = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in dataset.filters.to_query_params().items())
-    if "ds" not in dict(params):
-        params = (("ds", dataset.id),) + params
-    return _run(name, dataset.id, version, params, tuple(args), tuple(sorted(options.items())))
+    fields = tuple(getattr(dataset.filters, f.name) for f in dataclasses.fields(FilterState))
+    return _run(name, dataset.id, version, fields, tuple(args), tuple(sorted(options.items())))

@@ -89,3 +89,47 @@ def no_customers(dataset_id: str) -> None:
     """Friendly empty state with a one-click reset."""
     st.info("No customers match these filters. Widen the date range or remove a filter.", icon="🔍")
     st.button("Reset all filters", on_click=switch_dataset, args=(dataset_id,), key="reset_empty")
+
+
+def touchpoint_filter_note(dataset) -> None:
+    """Under the key figures: what a channel or touchpoint filter does to journeys, in plain words."""
+    state = dataset.filters
+    if not (state.channels or state.touchpoints):
+        return
+    kinds = " or ".join(state.channels) + " " if state.channels else ""
+    named = " named " + " or ".join(f"'{t}'" for t in state.touchpoints) if state.touchpoints else ""
+    st.caption(plain(f"Only {kinds}touchpoints{named} count in this view: a stage a customer reached through other "
+                     "touchpoints (a purchase in another channel, say) is not counted. To follow whole journeys of a group "
+                     "of customers, filter by a segment or by 'Customers who reached stage' instead."))
+
+
+HEADERS = {  # column names of the analytics tables, as a reader sees them
+    "customer_id": "Customer", "customer_key": "Customer key", "entered_at": "Entered at", "steps_reached": "Steps reached",
+    "from_stage": "From", "to_stage": "To", "out_of_order": "Out of order", "p25": "p25", "p75": "p75", "p90": "p90",
+    "conversation_id": "Conversation", "customer_tone": "Customer tone", "agent_tone": "Agent tone",
+    "negative_share": "Negative customer turns", "shift": "Tone from start to end", "stage_at": "Stage at the time",
+    "top_terms": "Top terms", "example_1": "Example 1", "example_2": "Example 2", "converted_after": "Converted after",
+    "conversion_pct": "Converted after (%)", "retained_after": "Retained after", "retention_pct": "Retained after (%)",
+    "group": "First conversation's tone", "timestamp": "Time (UTC)",
+}
+PERCENT_COLUMNS = {"negative_share"}  # shares 0–1 shown as %
+
+
+def show_table(frame: pd.DataFrame, **options) -> None:
+    """A table for readers: headers in words, counts with thousands separators, decimals rounded, times readable.
+    Columns already named for readers (anything but lower_snake_case) keep their names."""
+    shown, config = frame.copy(), {}
+    for column in frame.columns:
+        label = HEADERS.get(column) or (column.replace("_", " ").capitalize() if str(column).islower() else column)
+        values = frame[column]
+        if column in PERCENT_COLUMNS:
+            config[label] = st.column_config.NumberColumn(format="percent")
+        elif pd.api.types.is_integer_dtype(values):
+            config[label] = st.column_config.NumberColumn(format="localized")
+        elif pd.api.types.is_float_dtype(values):
+            config[label] = st.column_config.NumberColumn(format="%.2f")
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            shown[column] = values.dt.tz_convert(None) if getattr(values.dt, "tz", None) is not None else values
+            config[label] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+        shown = shown.rename(columns={column: label})
+    st.dataframe(shown, hide_index=True, column_config=config, **options)

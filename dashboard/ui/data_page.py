@@ -20,7 +20,7 @@ from ..settings import get_settings
 from ..sources import connect_table
 from ..timestamps import KINDS
 from .cache import compute
-from .common import about
+from .common import about, show_table
 from .errors import guard, plain, show_error
 from .state import store, switch_dataset
 
@@ -157,7 +157,7 @@ def quality_report(dataset: EventDataset) -> None:
     if reasons:
         table = pd.DataFrame({"reason": list(reasons), "rows": list(reasons.values())})
         st.write("Rows set aside, by reason:")
-        st.dataframe(table, hide_index=True, width="content")
+        show_table(table, width="content")
         st.download_button("Download the rows set aside (CSV)", csv_bytes(dataset.set_aside()),
                            file_name=f"{slug(dataset.name)}_rows-set-aside.csv", mime="text/csv", key="dl_set_aside")
     else:
@@ -258,7 +258,7 @@ def library(active_id: str, *, editable: bool = True) -> None:
                      "from": str(q.get("first_ts", ""))[:10], "to": str(q.get("last_ts", ""))[:10],
                      "uploaded": str(m.get("created_at", ""))[:16].replace("T", " "),
                      "source": m.get("source", {}).get("origin") or f"connected: {m.get('source', {}).get('connection', '')}", "status": "damaged: " + m["broken"] if m.get("broken") else ("active" if m["id"] == active_id else "")})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows), width="stretch")
     if not entries or not editable:
         return
     names = {m["id"]: m.get("name", m["id"]) for m in entries}

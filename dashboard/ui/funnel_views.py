@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from .. import charts
+from ..takeaways import cohort_takeaway
 from .cache import compute
-from .common import chart_block, download_csv
+from .common import chart_block, download_csv, show_table
 from .errors import plain
 from .options import choice
 
@@ -36,10 +37,9 @@ def cohorts(dataset, steps, options, how) -> None:
     if table.empty:
         st.info("No customers entered the funnel in this view.")
         return
-    best = table.loc[table["conversion_rate"].idxmax()]
     chart_block(charts.cohort_chart(table), table,
                 caption=f"Conversion to '{steps[-1]}' by {freq} of entry (UTC). Recent cohorts are still in progress: their rate can still rise. {how}",
-                takeaway=f"Best cohort: {freq} of {best['cohort']:%Y-%m-%d}, {best['conversion_rate']:.1f}% of {int(best['entered']):,} entrants.",
+                takeaway=cohort_takeaway(table, freq, steps[-1]),
                 file_name=f"journey-conversion-by-{freq}", key="cohorts")
 
 
@@ -50,8 +50,8 @@ def time_to_convert(dataset, steps, options) -> None:
         return
     days = table["seconds"] / 86400
     chart_block(charts.histogram_chart(days, f"Days from '{steps[0]}' to '{steps[-1]}'"), table.assign(days=days),
-                caption=f"Converters only ({len(table):,} customers): time from entering at '{steps[0]}' to reaching '{steps[-1]}'.",
-                takeaway=f"Half of the converters took {days.median():.1f} days or less; 1 in 10 took more than {days.quantile(0.9):.1f} days.",
+                caption=f"Customers who reached the last step, '{steps[-1]}', only ({len(table):,} customers): time from entering at '{steps[0]}' to reaching '{steps[-1]}'.",
+                takeaway=f"Half of the customers who reached '{steps[-1]}' took {days.median():.1f} days or less; 1 in 10 took more than {days.quantile(0.9):.1f} days.",
                 file_name="journey-time-to-convert", key="ttc")
 
 
@@ -63,5 +63,5 @@ def drill_down(dataset, steps, options) -> None:
     table = compute("step_customers", dataset, picked, steps, outcome=outcome, **options)
     st.caption(plain(f"{len(table):,} customers reached step {picked} ({steps[picked - 1]}) and "
                      f"{'did not reach' if outcome == 'dropped' else 'reached'} step {picked + 1} ({steps[picked]})."))
-    st.dataframe(table.head(1000), hide_index=True)
+    show_table(table.head(1000))
     download_csv("Download the list (CSV)", table, what=f"journey-funnel-{outcome}-after-step-{picked}", key="dl_drill")

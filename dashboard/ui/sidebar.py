@@ -40,7 +40,8 @@ def sidebar_filters(state: FilterState, dataset: EventDataset) -> FilterState:
     dataset_picker(state, dataset)
     side.markdown("**Filters**")
     first, last = _data_span(dataset)
-    _seed("f_dates", (state.date_from or first, state.date_to or last))
+    start = state.date_from or min(first, state.date_to or first)  # a link with only one end past the data
+    _seed("f_dates", (start, state.date_to or max(last, start)))   # still gives a range in the right order
     dates = side.date_input("Date range (both days included)", min_value=date(1970, 1, 1), key="f_dates",
                             help="Keeps touchpoints on these days, in the chosen time zone.")
     date_from, date_to = (dates if isinstance(dates, (tuple, list)) and len(dates) == 2 else (state.date_from, state.date_to))
@@ -52,7 +53,7 @@ def sidebar_filters(state: FilterState, dataset: EventDataset) -> FilterState:
     segments = {}
     for column, label in dataset.segments.items():
         _seed(f"f_seg_{column}", list(state.segment_map.get(column, ())))
-        chosen = side.multiselect(plain(label), dataset.values(column), key=f"f_seg_{column}", placeholder="All")
+        chosen = side.multiselect(plain(label[:1].upper() + label[1:]), dataset.values(column), key=f"f_seg_{column}", placeholder="All")
         if chosen:
             segments[column] = chosen
     _seed("f_channel", list(state.channels))
