@@ -93,13 +93,15 @@ def breakdown_chart(table: pd.DataFrame, steps: list[str]) -> go.Figure:
 
 
 def cohort_chart(table: pd.DataFrame) -> go.Figure:
+    """Customers entering per cohort (bars, left axis) and their conversion rate (line, right axis, drawn on top)."""
     fig = go.Figure()
-    fig.add_bar(x=table["cohort"], y=table["entered"], name="Customers entering", marker_color="#c9d6ea", yaxis="y2",
+    fig.add_bar(x=table["cohort"], y=table["entered"], name="Customers entering", marker_color="#c9d6ea",
                 hovertemplate="%{x|%Y-%m-%d}: %{y:,} entered<extra></extra>")
-    fig.add_scatter(x=table["cohort"], y=table["conversion_rate"], name="Conversion rate", mode="lines+markers",
+    fig.add_scatter(x=table["cohort"], y=table["conversion_rate"], name="Conversion rate", mode="lines+markers", yaxis="y2",
                     line=dict(color="#2f6fdf", width=3), hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}%<extra></extra>")
-    fig.update_layout(yaxis=dict(title="Conversion rate (%)", rangemode="tozero"),
-                      yaxis2=dict(title="Customers entering", overlaying="y", side="right", showgrid=False, rangemode="tozero"))
+    fig.update_layout(yaxis=dict(title="Customers entering", rangemode="tozero", tickformat=",d"),
+                      yaxis2=dict(title="Conversion rate (%)", overlaying="y", side="right", showgrid=False, rangemode="tozero",
+                                  tickmode="auto", nticks=6, ticksuffix="%"))
     return _style(fig)
 
 

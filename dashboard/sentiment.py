@@ -136,7 +136,8 @@ def negative_topics(turns: pd.DataFrame, conversations: pd.DataFrame, *, topics:
         examples = [chosen["text"].iloc[i][:300] for i in best] + ["", ""]
         rows.append({"topic": t + 1, "top_terms": ", ".join(vocabulary[np.argsort(-model.components_[t])[:terms]]),
                      "turns": int(len(members)), "example_1": examples[0], "example_2": examples[1]})
-    return pd.DataFrame(rows, columns=columns).sort_values("turns", ascending=False).reset_index(drop=True)
+    ranked = pd.DataFrame(rows, columns=columns).sort_values("turns", ascending=False, kind="stable").reset_index(drop=True)
+    return ranked.assign(topic=range(1, len(ranked) + 1))  # topic 1 is the largest
 
 
 def tone_outcomes(events: EventDataset, conversations: pd.DataFrame) -> pd.DataFrame:

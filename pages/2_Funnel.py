@@ -36,7 +36,7 @@ ui.touchpoint_filter_note(dataset)
 how = funnel_views.counting_rule(order, window_days, dataset.filters.describe(), int(table["customers"].iloc[0]), steps[0])
 ui.chart_block(charts.funnel_chart(table, charts.stage_colors(dataset.stage_order)), table, caption=how,
                takeaway=funnel_takeaway(table), file_name=f"journey-funnel-{'in-order' if order == 'ordered' else 'any-order'}", key="funnel")
-st.dataframe(funnel_views.display_table(table), hide_index=True)
+ui.show_table(funnel_views.display_table(table))
 
 tabs = st.tabs(["Breakdown by segment", "Conversion over time", "Time to convert", "Who dropped?"])
 with tabs[0]:

@@ -31,7 +31,7 @@ grouped = tone.tone_by(conversations, by)
 if len(grouped):
     worst = grouped.iloc[0]
     ui.chart_block(charts.tone_by_chart(grouped, options[by]), grouped, caption=how + " Bars: mean customer tone; labels: conversations.",
-                   takeaway=f"Most negative: {worst['group']} (mean {worst['customer_tone']:+.2f}, {worst['negative_pct']:.0f}% negative, "
+                   takeaway=f"Lowest customer tone: {worst['group']} (mean {worst['customer_tone']:+.2f}, {worst['negative_pct']:.0f}% negative, "
                             f"{int(worst['conversations']):,} conversations).", file_name=f"journey-tone-by-{by}", key="by")
 freq = ui.choice("Tone over time by", "tone_period", ["week", "month"], "month", widget="segmented_control")
 over_time = tone.tone_over_time(conversations, freq)

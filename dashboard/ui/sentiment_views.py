@@ -74,10 +74,11 @@ def transcripts_upload(dataset: EventDataset) -> None:
 
 
 def _report(info: dict) -> None:
+    shape = "one row per turn" if info["shape"] == "turns" else "one row per conversation"
     st.caption(plain(f"Attached: {info.get('file_name')} — {info['conversations']:,} conversations, {info['turns']:,} turns "
-                     f"({info['shape']}), read from {info['rows_read']:,} rows; linked to customers: {info['linked']:,}, "
+                     f"(file with {shape}), read from {info['rows_read']:,} rows; linked to customers: {info['linked']:,}, "
                      f"unlinked: {info['unlinked']:,}; turns not scored (no English words VADER knows): {info['not_scored']:,}; "
-                     f"adjustments {'on' if info.get('adjusted', True) else 'off'}."))
+                     f"customer-service wording adjustments {'on' if info.get('adjusted', True) else 'off'}."))
     if info.get("turns_cut"):
         st.caption(plain(f"{info['turns_cut']:,} turns longer than {info['max_turn_chars']:,} characters were cut to that length "
                          "before scoring (JOURNEY_LENS_MAX_TURN_CHARS)."))
