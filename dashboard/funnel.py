@@ -70,8 +70,8 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
 
     Step j is reached at the first step-j time at or after t_{j-1}: when the customer's first step-j
     event is at or after t_{j-1}, that is it; when their last one is before, they stop. Only a customer
-    with step-j events on both sides of t_{j-1} (a loop) needs their touchpoints: those few customers are
-    followed event by event, everyone else is counted from the summary in the same pass."""
+    with step-j events on both sides of t_{j-1} (a loop back) needs their touchpoints: only those customers
+    are followed event by event, everyone else is counted from the summary in one projection."""
     summary = customer_summary(events)
     ranks = [events.stage_order.index(s) for s in steps]
     entered = summary.filter(summary[first_column(ranks[0])].notnull())

@@ -61,14 +61,18 @@ def with_segments(events: EventDataset, conversations: pd.DataFrame) -> pd.DataF
     if not events.segments or conversations.empty:
         return conversations
     segments = customer_segments(events)
-    keys = ibis.memtable(pd.DataFrame({"customer_key": conversations["customer_key"].dropna().unique()}).astype({"customer_key": _key_type(events)}))
-    table = segments.semi_join(keys, "customer_key").execute()
+    table = segments.semi_join(_keys_table(events, conversations["customer_key"]), "customer_key").execute()
     return conversations.merge(table.astype({"customer_key": conversations["customer_key"].dtype}), on="customer_key", how="left")
 
 
 def _key_type(events: EventDataset) -> str:
     """The pandas type of customer_key in the engine (integer codes for uploads, the id text for connected tables)."""
     return "string" if events.is_connected else "int64"
+
+
+def _keys_table(events: EventDataset, keys: pd.Series) -> ibis.Table:
+    """These customers as a table sent to the engine, to join its touchpoints against there."""
+    return ibis.memtable(pd.DataFrame({"customer_key": keys.dropna().unique()}).astype({"customer_key": _key_type(events)}))
 
 
 def tone_over_time(conversations: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
@@ -155,8 +159,7 @@ def tone_outcomes(events: EventDataset, conversations: pd.DataFrame) -> pd.DataF
     later = order[order.index(target) + 1] if order.index(target) + 1 < len(order) else None
     # each first conversation's customer goes to the engine; their last conversion (and retention) time comes back
     t = events.table
-    asked = ibis.memtable(pd.DataFrame({"customer_key": first["customer_key"].unique()}).astype({"customer_key": _key_type(events)}))
-    mine = t.semi_join(asked, "customer_key")
+    mine = t.semi_join(_keys_table(events, first["customer_key"]), "customer_key")
     lasts = {"last_conversion": mine.ts.max(where=mine.stage == target)}
     if later:
         lasts["last_retained"] = mine.ts.max(where=mine.stage == later)
