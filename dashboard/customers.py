@@ -1,10 +1,12 @@
 """Each customer in view, summarised once per filter state: the table most charts count from.
 
 One row per customer with at least one event that passes the filters:
-``customer_key``, ``touchpoints`` (events in view), ``first_ts`` (first event),
-``revenue`` (sum; null without revenue), ``first_<r>`` and ``last_<r>`` (times of the first and
-last events in the stage of rank ``r`` of the stage order; null when the customer has none) and
-every segment attribute at the customer's first event in view (event order: time, stage order, row).
+``customer_key``, ``first_ts`` (first event), ``first_<r>`` and ``last_<r>`` (times of the first
+and last events in the stage of rank ``r`` of the stage order; null when the customer has none)
+and the segment attributes at the customer's first event in view (event order: time, stage
+order, row). Attributes recorded at load as constant per customer are left out of a filtered
+summary and read from the unfiltered one (``customer_segments``): carrying text through a
+million-group aggregate cost more than looking it up.
 
 When the filters keep whole customers (``EventDataset.selects_customers_only``: a stage filter,
 segments that never change within a customer), every per-customer table is the unfiltered one
@@ -30,15 +32,33 @@ def _summary(events: EventDataset) -> ibis.Table:
         return events.shared(whole.filter(*_selection(events, whole)))
     t = events.table
     ranks = range(len(events.stage_order))
+    carried = events.segments if events.filters.is_default_view() else [c for c in events.segments if not _constant(events, c)]
     columns = {
-        "touchpoints": t.count(),
         "first_ts": t.ts.min(),
-        "revenue": t.revenue.sum(),
         **{first_column(r): _in_stage(t, r).min() for r in ranks},
         **{last_column(r): _in_stage(t, r).max() for r in ranks},
-        **{column: _at_first_event(events, column) for column in events.segments},
+        **{column: _at_first_event(events, column) for column in carried},
     }
     return events.shared(t.group_by("customer_key").aggregate(**columns))
+
+
+def customer_segments(events: EventDataset) -> ibis.Table:
+    """customer_key plus every segment attribute: the customer's value at their first event in view
+    (from the per-customer summary; constant attributes missing from a filtered one are looked up in
+    the unfiltered summary)."""
+    summary = customer_summary(events)
+    missing = [c for c in events.segments if c not in summary.columns]
+    if not missing:
+        return summary.select("customer_key", *events.segments)
+    whole = customer_summary(events.unfiltered())
+    joined = summary.select("customer_key", *[c for c in events.segments if c in summary.columns]).join(
+        whole.select("customer_key", *missing), "customer_key")
+    return joined.select("customer_key", *events.segments)
+
+
+def _constant(events: EventDataset, column: str) -> bool:
+    """True when the attribute was recorded at load as never changing within a customer."""
+    return any(s["column"] == column and s.get("per_customer") for s in events.manifest.get("segments", []))
 
 
 def _in_stage(t: ibis.Table, rank: int) -> ibis.Value:
@@ -51,8 +71,7 @@ def _at_first_event(events: EventDataset, column: str) -> ibis.Scalar:
     """A segment's value at the customer's first event in view. For an attribute that never changes within
     a customer (recorded at load) that is simply its value, read with any_value() instead of an ordered pick."""
     t = events.table
-    constant = any(s["column"] == column and s.get("per_customer") for s in events.manifest.get("segments", []))
-    return t[column].arbitrary() if constant else t[column].argmin(t.seq)
+    return t[column].arbitrary() if _constant(events, column) else t[column].argmin(t.seq)
 
 
 def per_customer(events: EventDataset, what: tuple, build: Callable[[EventDataset], ibis.Table]) -> ibis.Table:

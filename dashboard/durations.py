@@ -10,7 +10,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .customers import customer_summary, first_in_stage
+from .customers import customer_segments, customer_summary, first_in_stage
 from .dataset import EventDataset
 from .errors import OptionError
 from .journeys import seconds_between
@@ -49,6 +49,8 @@ def stage_durations(events: EventDataset, *, stages=None, by: str | None = None)
     if by is not None and by not in events.segments:
         raise OptionError("by", by, f"one of {', '.join(events.segments) or 'no segment attributes'}")
     summary = customer_summary(events)
+    if by:
+        summary = summary.join(customer_segments(events).select("customer_key", by), "customer_key")
     firsts = [first_in_stage(events, summary, s) for s in stages]
     columns = {}
     for i in range(len(stages) - 1):  # every transition in one pass over the per-customer summary

@@ -156,8 +156,8 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
             return kept
     with key_lock:
         if name not in _rows:
-            con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
-            rows = int(_named(name).count().execute())
+            created = con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
+            rows = int(created.fetchone()[0])  # DuckDB answers a CREATE TABLE AS with the rows it wrote
             with _lock:
                 _rows[name] = rows
     _evict(con, keep=name)

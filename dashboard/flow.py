@@ -27,7 +27,9 @@ def customer_paths(events: EventDataset, *, dimension: str = "stage", collapse_r
                    anchor: str | None = None, anchor_mode: str = "start") -> ibis.Table:
     """One row per customer on a path: customer_key and s1..s10, the first ten steps as codes (see
     ``dashboard.codes``; None after the path ends; with ``anchor_mode='end'`` the last ten steps up to
-    the anchor, the anchor at s10). Computed once per filter state and options; every Sankey and path table is counted from it."""
+    the anchor, the anchor at s10); for stage paths without an anchor also ``converted`` (1 when the customer
+    has a conversion-stage touchpoint in view). Computed once per filter state and options; every Sankey and
+    path table is counted from it."""
     what = ("paths", dimension, collapse_repeats, anchor, anchor_mode)
     return per_customer(events, what, lambda view: view.shared(_paths(view, dimension, collapse_repeats, anchor, anchor_mode)))
 
@@ -47,8 +49,13 @@ def _paths(events: EventDataset, dimension: str, collapse_repeats: bool, anchor:
         steps = steps.mutate(pos=MAX_STEPS - back).filter(lambda s: s.pos >= 1)
     else:
         steps = steps.mutate(pos=ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq) + 1)
-        steps = steps.filter(steps.pos <= MAX_STEPS)
-    return steps.group_by("customer_key").aggregate(**{f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, MAX_STEPS + 1)})
+    columns = {f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, MAX_STEPS + 1)}
+    target = conversion_stage(events.stage_order)
+    if dimension == "stage" and anchor is None and target is not None:
+        # every stage of the customer's path is still here (collapsing keeps one touchpoint per run), so whether
+        # they converted is read in the same pass instead of from the per-customer summary
+        columns["converted"] = (steps.value == events.stage_order.index(target)).any().cast("int64")
+    return steps.group_by("customer_key").aggregate(**columns)
 
 
 def _starts_run(events: EventDataset, steps: ibis.Table) -> ibis.BooleanValue:
@@ -79,13 +86,15 @@ def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: in
     if anchor_mode not in ("start", "end"):
         raise OptionError("anchor_mode", anchor_mode, "'start' or 'end'")
     max_steps = int(max_steps)
-    wide = customer_paths(events, dimension=dimension, collapse_repeats=collapse_repeats, anchor=anchor, anchor_mode=anchor_mode)
+    full = customer_paths(events, dimension=dimension, collapse_repeats=collapse_repeats, anchor=anchor, anchor_mode=anchor_mode)
     kept = range(1, max_steps + 1) if anchor is None or anchor_mode == "start" else range(MAX_STEPS - max_steps + 1, MAX_STEPS + 1)
     columns = [f"s{i}" for i in range(1, max_steps + 1)]
-    wide = wide.select("customer_key", **{name: wide[f"s{i}"] for name, i in zip(columns, kept)})
-    summary = customer_summary(events)
-    converted = first_in_stage(events, summary, conversion_stage(events.stage_order)).notnull().cast("int64")
-    wide = wide.join(summary.select("customer_key", converted=converted), "customer_key")
+    carried = ["converted"] if "converted" in full.columns else []
+    wide = full.select("customer_key", *carried, **{name: full[f"s{i}"] for name, i in zip(columns, kept)})
+    if not carried:
+        summary = customer_summary(events)
+        converted = first_in_stage(events, summary, conversion_stage(events.stage_order)).notnull().cast("int64")
+        wide = wide.join(summary.select("customer_key", converted=converted), "customer_key")
     grouped = wide.group_by(columns).aggregate(customers=wide.count(), converted=wide.converted.sum())
     frame = grouped.execute()
     for column in columns:

@@ -87,10 +87,11 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
     reached = sum((time.notnull().cast("int32") for time in times[1:]), ibis.literal(1, "int32"))
     chain = entered.select("customer_key", t1=t1, reached=reached, t_last=ibis.coalesce(*reversed(times)), loop=loop)
     direct = chain.filter(~chain.loop)
-    loops = chain.filter(chain.loop).select("customer_key")
-    hits, entry, keys = _hits(events, steps, "stage")
-    hits, entry = hits.semi_join(loops, "customer_key"), entry.semi_join(loops, "customer_key")
-    exact = _ordered(_ordered_levels(hits, entry, keys, limit), entry)
+    entry = chain.filter(chain.loop).select("customer_key", "t1")  # their entry time is the summary's: one scan, not two
+    column, keys = step_column(events, "stage", steps)
+    t = events.table
+    hits = t.filter(t[column].isin(list(dict.fromkeys(keys[1:])))).select("customer_key", "ts", value=t[column])
+    exact = _ordered(_ordered_levels(hits.semi_join(entry, "customer_key"), entry, keys, limit), entry)
     return _progress_columns(direct).union(_progress_columns(exact))
 
 

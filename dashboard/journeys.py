@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import ibis
 
-from .customers import customer_summary
+from .customers import customer_segments
 from .dataset import EventDataset
 from .errors import OptionError
 
@@ -55,13 +55,6 @@ def window_seconds(window: timedelta | None) -> int | None:
 def seconds_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
     """Whole seconds from ``earlier`` to ``later`` (portable across backends)."""
     return later.epoch_seconds() - earlier.epoch_seconds()
-
-
-def customer_segments(events: EventDataset) -> ibis.Table:
-    """customer_key plus every segment attribute: the customer's value at their first event in view
-    (read from the per-customer summary, so every breakdown of the same filters shares one pass)."""
-    summary = customer_summary(events)
-    return summary.select("customer_key", *events.segments)
 
 
 def customer_attribute(events: EventDataset, column: str) -> ibis.Table:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from .customers import customer_summary, first_in_stage
+from .codes import NONE_CODE, decode, step_value
+from .customers import customer_segments, customer_summary, first_in_stage
 from .dataset import EventDataset
 from .numbers import count
 
@@ -28,37 +29,56 @@ def kpis(events: EventDataset) -> pd.DataFrame:
     per_customer = customer_summary(events)
     converted_at = first_in_stage(events, per_customer, target)
     days = (converted_at.epoch_seconds() - per_customer.first_ts.epoch_seconds()) / 86400
-    summary = per_customer.aggregate(customers=per_customer.count(), converted=converted_at.count(), median_days=days.median(),
-                                     touchpoints=per_customer.touchpoints.sum(), revenue=per_customer.revenue.sum()).execute()
+    summary = per_customer.aggregate(customers=per_customer.count(), converted=converted_at.count(), median_days=days.median()).execute()
+    daily = daily_counts(events)
+    totals = daily.aggregate(touchpoints=daily.touchpoints.sum(), revenue=daily.revenue.sum()).execute()
     customers = int(summary["customers"].iloc[0])
     converted = int(summary["converted"].iloc[0])
     return pd.DataFrame([{
         "customers": customers,
-        "touchpoints": count(summary["touchpoints"].iloc[0]),
+        "touchpoints": count(totals["touchpoints"].iloc[0]),
         "converted": converted,
         "conversion_rate": converted / customers if customers and target else float("nan"),
         "median_days_to_convert": float(summary["median_days"].iloc[0]) if converted else float("nan"),
-        "revenue": float(summary["revenue"].iloc[0]) if events.has_revenue and pd.notna(summary["revenue"].iloc[0]) else float("nan"),
+        "revenue": float(totals["revenue"].iloc[0]) if events.has_revenue and pd.notna(totals["revenue"].iloc[0]) else float("nan"),
     }])
+
+
+def daily_counts(events: EventDataset) -> ibis.Table:
+    """Touchpoints and revenue per day (UTC), stage and channel (as codes, see ``dashboard.codes``):
+    one pass over the touchpoints shared by the headline totals, the time and the channel-mix charts
+    (a few thousand rows, summed from)."""
+    def build() -> ibis.Table:
+        t = events.table
+        grouped = t.group_by(day=t.ts.truncate("D"), stage=step_value(events, t, "stage"), channel=step_value(events, t, "channel"))
+        return events.shared(grouped.aggregate(touchpoints=t.count(), revenue=t.revenue.sum()))
+
+    return events.remember(("daily",), build)
 
 
 def touchpoints_over_time(events: EventDataset, *, freq: str = "week") -> pd.DataFrame:
     """Columns period (start, UTC), channel, touchpoints: touchpoints per period and channel."""
-    t = events.table
+    daily = daily_counts(events)
     unit = {"day": "D", "week": "W", "month": "M"}[freq]
-    grouped = t.group_by(period=t.ts.truncate(unit), channel=t.channel.fill_null("(none)")).aggregate(touchpoints=t.count())
-    frame = grouped.execute().sort_values(["period", "channel"]).reset_index(drop=True)
+    period = daily.day if freq == "day" else daily.day.truncate(unit)
+    grouped = daily.group_by(period=period, channel=daily.channel).aggregate(touchpoints=daily.touchpoints.sum())
+    frame = grouped.execute()
+    frame["channel"] = decode(events, "channel", frame["channel"])
+    frame = frame.sort_values(["period", "channel"]).reset_index(drop=True)
     frame["touchpoints"] = frame["touchpoints"].astype("int64")
     return frame
 
 
 def channel_mix_by_stage(events: EventDataset) -> pd.DataFrame:
     """Columns stage, channel, touchpoints, share (of the stage's touchpoints), stages in stage order."""
-    t = events.table.filter(events.table.stage.notnull())
-    frame = t.group_by(["stage", "channel"]).aggregate(touchpoints=t.count()).execute()
+    daily = daily_counts(events)
+    t = daily.filter(daily.stage != NONE_CODE)
+    frame = t.group_by(["stage", "channel"]).aggregate(touchpoints=t.touchpoints.sum()).execute()
     if frame.empty:
         return pd.DataFrame(columns=["stage", "channel", "touchpoints", "share"])
-    frame["channel"] = frame["channel"].fillna("(none)")
+    frame["stage"] = decode(events, "stage", frame["stage"])
+    frame["channel"] = decode(events, "channel", frame["channel"])
+    frame["touchpoints"] = frame["touchpoints"].astype("int64")
     frame["share"] = frame["touchpoints"] / frame.groupby("stage")["touchpoints"].transform("sum")
     rank = {s: i for i, s in enumerate(events.stage_order)}
     frame = frame.sort_values(["stage", "touchpoints"], key=lambda c: c.map(rank) if c.name == "stage" else -c)
@@ -73,13 +93,11 @@ def segment_conversion(events: EventDataset) -> pd.DataFrame:
     if not target or not events.segments:
         return pd.DataFrame(columns=["attribute", "segment", "customers", "converted", "conversion_rate"])
     summary = customer_summary(events)
-    joined = summary.mutate(converted=first_in_stage(events, summary, target).notnull().cast("int64"))
-    frames = []
-    for column in events.segments:
-        grouped = joined.group_by(segment=joined[column]).aggregate(customers=joined.count(), converted=joined.converted.sum()).execute()
-        grouped.insert(0, "attribute", column)
-        frames.append(grouped)
-    frame = pd.concat(frames, ignore_index=True)
+    converted = summary.select("customer_key", converted=first_in_stage(events, summary, target).notnull().cast("int64"))
+    joined = converted.join(customer_segments(events), "customer_key")
+    parts = [joined.group_by(segment=joined[column].cast("string")).aggregate(
+        attribute=ibis.literal(column), customers=joined.count(), converted=joined.converted.sum()) for column in events.segments]
+    frame = ibis.union(*parts).execute()[["attribute", "segment", "customers", "converted"]]  # one query for every attribute
     frame["segment"] = frame["segment"].fillna("(blank)")
     frame["conversion_rate"] = frame["converted"] / frame["customers"] * 100
     return frame.sort_values(["attribute", "conversion_rate"], ascending=[True, False]).reset_index(drop=True)

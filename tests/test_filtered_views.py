@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from bench import naive
 from dashboard import DatasetStore, FilterState, read_events
 from dashboard.durations import stage_durations
-from dashboard.flow import flow
+from dashboard.flow import flow, path_counts
 from dashboard.funnel import funnel
-from dashboard.overview import kpis
+from dashboard.overview import kpis, segment_conversion
 
 STAGES = ["awareness", "consideration", "conversion", "retention"]
 CHANNELS = ["web", "email", "store"]
@@ -77,7 +77,18 @@ def test_filtered_views_match_pandas(rows, choice, tmp_path_factory):
     frame = pandas_view(everything, choice)
     stages = events.stage_order
 
-    assert kpis(view)["customers"].iloc[0] == frame["customer_key"].nunique()
+    headline = kpis(view).iloc[0]
+    assert headline["customers"] == frame["customer_key"].nunique()
+    assert headline["touchpoints"] == len(frame)
+    converters = set(frame.loc[frame["stage"] == "conversion", "customer_key"])
+    assert headline["converted"] == len(converters)
+    assert path_counts(view, max_steps=3)["converted"].sum() == len(converters)
+    first = frame.sort_values(["customer_key", "seq"]).groupby("customer_key").first()  # segments at the first event in view
+    by_segment = segment_conversion(view).set_index(["attribute", "segment"])
+    for column in ("region", "device") if "conversion" in events.stage_order else ():
+        for value, members in first.groupby(column).groups.items():
+            assert by_segment.loc[(column, value), "customers"] == len(members)
+            assert by_segment.loc[(column, value), "converted"] == len(converters & set(members))
     assert funnel(view)["customers"].tolist() == naive.funnel_counts(frame, stages)
     assert funnel(view, window=timedelta(days=3))["customers"].tolist() == naive.funnel_counts(frame, stages, window_s=3 * 86400)
     assert funnel(view, stages[::-1])["customers"].tolist() == naive.funnel_counts(frame, stages[::-1])
@@ -94,6 +105,8 @@ def test_filtered_views_match_pandas(rows, choice, tmp_path_factory):
     if theirs.empty:  # the view lacks a stage of every pair: nobody has both
         assert ours["customers"].sum() == 0
         return
+    split = stage_durations(view, by="device").groupby(["from_stage", "to_stage"])["customers"].sum()
+    assert split.to_dict() == ours["customers"].to_dict()
     for key, row in theirs.set_index(["from_stage", "to_stage"]).iterrows():
         assert ours.loc[key, "customers"] == row["customers"] and ours.loc[key, "out_of_order"] == row["out_of_order"]
         if row["customers"]:
