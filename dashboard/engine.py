@@ -216,6 +216,22 @@ def _remote(con, expr: ibis.Table) -> ibis.Table:
     return cached
 
 
+def drop_shared() -> None:
+    """Drop every shared table kept in memory (result files on disk stay): the next query of each view
+    starts again from the touchpoints, as for a filter combination nobody has opened yet (benchmarks)."""
+    con = connection()
+    with _lock:
+        names = list(_rows)
+        _rows.clear()
+        for name in names:
+            _materialised.pop(name, None)
+            _schemas.pop(name, None)
+        for key in [k for k, name in _known.items() if name in names]:
+            _known.pop(key)
+    for name in names:
+        con.drop_table(name, force=True)
+
+
 def _evict(con, keep: str) -> None:
     """Drop the least recently used shared tables beyond the count and row budgets (never ``keep``).
     A query still reading a dropped table fails with a catalog error; the app's cache runs it again."""

@@ -39,3 +39,14 @@ def exists(name: str) -> bool:
     except ibis.common.exceptions.TableNotFound:
         return False
     return True
+
+
+def test_drop_shared_forgets_memory_but_not_files(tmp_path, numbers):
+    kept = engine.remembered(("test", "memory"), lambda: engine.materialise(numbers(7, 20)))
+    on_disk = engine.remembered(("test", "disk"), lambda: engine.materialise(numbers(9, 21), persist=tmp_path / "results"))
+    engine.drop_shared()
+    assert not exists(kept.get_name())
+    built = []
+    again = engine.remembered(("test", "memory"), lambda: built.append(1) or engine.materialise(numbers(7, 20)))
+    assert built == [1] and again.count().execute() == 7  # built again from the query, same rows
+    assert engine.remembered(("test", "disk"), lambda: 1 / 0).count().execute() == 9  # the result file still answers
