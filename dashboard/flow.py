@@ -21,20 +21,28 @@ from .overview import conversion_stage
 END = "End"
 OTHER = "Other"
 MAX_STEPS = 10
+DEFAULT_STEPS = 5
+WIDTHS = (5, MAX_STEPS)  # steps kept per customer: the default five, or all ten when more are asked for
+
+
+def path_width(max_steps: int) -> int:
+    """How many steps per customer to keep for a flow of ``max_steps`` steps (fewer columns, a faster pass)."""
+    return next(width for width in WIDTHS if max_steps <= width)
 
 
 def customer_paths(events: EventDataset, *, dimension: str = "stage", collapse_repeats: bool = True,
-                   anchor: str | None = None, anchor_mode: str = "start") -> ibis.Table:
-    """One row per customer on a path: customer_key and s1..s10, the first ten steps as codes (see
-    ``dashboard.codes``; None after the path ends; with ``anchor_mode='end'`` the last ten steps up to
-    the anchor, the anchor at s10); for stage paths without an anchor also ``converted`` (1 when the customer
+                   anchor: str | None = None, anchor_mode: str = "start", width: int = MAX_STEPS) -> ibis.Table:
+    """One row per customer on a path: customer_key and s1..s<width>, the first ``width`` steps as codes (see
+    ``dashboard.codes``; None after the path ends; with ``anchor_mode='end'`` the last steps up to
+    the anchor, the anchor at s<width>); for stage paths without an anchor also ``converted`` (1 when the customer
     has a conversion-stage touchpoint in view). Computed once per filter state and options; every Sankey and
     path table is counted from it."""
-    what = ("paths", dimension, collapse_repeats, anchor, anchor_mode)
-    return per_customer(events, what, lambda view: view.shared(_paths(view, dimension, collapse_repeats, anchor, anchor_mode)))
+    what = ("paths", dimension, collapse_repeats, anchor, anchor_mode, width)
+    return per_customer(events, what, lambda view: view.shared(_paths(view, dimension, collapse_repeats, anchor, anchor_mode, width)))
 
 
-def _paths(events: EventDataset, dimension: str, collapse_repeats: bool, anchor: str | None, anchor_mode: str) -> ibis.Table:
+def _paths(events: EventDataset, dimension: str, collapse_repeats: bool, anchor: str | None, anchor_mode: str,
+           width: int) -> ibis.Table:
     t = events.table
     steps = t.select("customer_key", "seq", value=step_value(events, t, dimension))
     if anchor is not None:
@@ -46,16 +54,18 @@ def _paths(events: EventDataset, dimension: str, collapse_repeats: bool, anchor:
         steps = steps.filter(steps.starts).drop("starts")
     if anchor is not None and anchor_mode == "end":
         back = ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq.desc())
-        steps = steps.mutate(pos=MAX_STEPS - back).filter(lambda s: s.pos >= 1)
+        steps = steps.mutate(pos=width - back).filter(lambda s: s.pos >= 1)
     else:
         steps = steps.mutate(pos=ibis.row_number().over(group_by=steps.customer_key, order_by=steps.seq) + 1)
-    columns = {f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, MAX_STEPS + 1)}
     target = conversion_stage(events.stage_order)
     if dimension == "stage" and anchor is None and target is not None:
         # every stage of the customer's path is still here (collapsing keeps one touchpoint per run), so whether
         # they converted is read in the same pass instead of from the per-customer summary
-        columns["converted"] = (steps.value == events.stage_order.index(target)).any().cast("int64")
-    return steps.group_by("customer_key").aggregate(**columns)
+        converted = {"converted": (steps.value == events.stage_order.index(target)).any().cast("int64")}
+    else:
+        converted, steps = {}, steps.filter(steps.pos <= width)
+    columns = {f"s{i}": steps.value.max(where=steps.pos == i) for i in range(1, width + 1)}
+    return steps.group_by("customer_key").aggregate(**columns, **converted)
 
 
 def _starts_run(events: EventDataset, steps: ibis.Table) -> ibis.BooleanValue:
@@ -72,7 +82,7 @@ def _starts_run(events: EventDataset, steps: ibis.Table) -> ibis.BooleanValue:
     return previous.isnull() | (previous != steps.value)
 
 
-def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, collapse_repeats: bool = True,
+def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: int = DEFAULT_STEPS, collapse_repeats: bool = True,
                 anchor: str | None = None, anchor_mode: str = "start") -> pd.DataFrame:
     """Distinct paths: columns s1..sN (None after a path ends), customers, converted (customers on the
     path who reached the conversion stage in the filtered events).
@@ -86,8 +96,10 @@ def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: in
     if anchor_mode not in ("start", "end"):
         raise OptionError("anchor_mode", anchor_mode, "'start' or 'end'")
     max_steps = int(max_steps)
-    full = customer_paths(events, dimension=dimension, collapse_repeats=collapse_repeats, anchor=anchor, anchor_mode=anchor_mode)
-    kept = range(1, max_steps + 1) if anchor is None or anchor_mode == "start" else range(MAX_STEPS - max_steps + 1, MAX_STEPS + 1)
+    width = path_width(max_steps)
+    full = customer_paths(events, dimension=dimension, collapse_repeats=collapse_repeats, anchor=anchor, anchor_mode=anchor_mode,
+                          width=width)
+    kept = range(1, max_steps + 1) if anchor is None or anchor_mode == "start" else range(width - max_steps + 1, width + 1)
     columns = [f"s{i}" for i in range(1, max_steps + 1)]
     carried = ["converted"] if "converted" in full.columns else []
     wide = full.select("customer_key", *carried, **{name: full[f"s{i}"] for name, i in zip(columns, kept)})
@@ -134,7 +146,7 @@ def links_from_paths(paths: pd.DataFrame) -> pd.DataFrame:
     return links.sort_values(["step", "customers", "source", "target"], ascending=[True, False, True, True]).reset_index(drop=True)
 
 
-def flow(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, collapse_repeats: bool = True,
+def flow(events: EventDataset, *, dimension: str = "stage", max_steps: int = DEFAULT_STEPS, collapse_repeats: bool = True,
          anchor: str | None = None, anchor_mode: str = "start", min_share: float = 0.0) -> pd.DataFrame:
     """Sankey links of the first ``max_steps`` steps. Columns: step, source, target, customers
     (step = the source's 1-based position; the target is at step+1; "End" where a path stops)."""
@@ -157,7 +169,7 @@ def paths_table(paths: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
     return frame[["path", "customers", "share", "conversion_rate"]].head(limit).reset_index(drop=True)
 
 
-def top_paths(events: EventDataset, *, dimension: str = "stage", max_steps: int = 5, limit: int = 20,
+def top_paths(events: EventDataset, *, dimension: str = "stage", max_steps: int = DEFAULT_STEPS, limit: int = 20,
               collapse_repeats: bool = True, anchor: str | None = None, anchor_mode: str = "start") -> pd.DataFrame:
     """The most common paths. Columns: path, customers, share (% of all customers in the view),
     conversion_rate (% of the path's customers who reached the conversion stage)."""

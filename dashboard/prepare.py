@@ -8,7 +8,7 @@ from .customers import customer_ids, customer_summary
 from .dataset import EventDataset
 from .engine import clear_persisted
 from .errors import OptionError
-from .flow import customer_paths
+from .flow import DEFAULT_STEPS, customer_paths, path_width
 from .funnel import funnel_customers
 from .store import RESULTS
 
@@ -23,4 +23,4 @@ def prepare_default_views(dataset: EventDataset) -> None:
         funnel_customers(unfiltered)
     except OptionError:  # no stages and no touchpoints: the Funnel page explains instead
         pass
-    customer_paths(unfiltered, dimension="stage" if unfiltered.has_stages else "channel")
+    customer_paths(unfiltered, dimension="stage" if unfiltered.has_stages else "channel", width=path_width(DEFAULT_STEPS))

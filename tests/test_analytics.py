@@ -140,6 +140,9 @@ def test_flow_anchors(events):
     assert dict(zip(start["path"], start["customers"])) == {"conversion": 3, "conversion → retention": 1, "conversion → consideration": 1}
     end = path_counts(events, max_steps=2, anchor=V, anchor_mode="end")
     assert sorted(zip(end["s1"], end["s2"], end["customers"])) == [(A, V, 1), (C, V, 4)]
+    longer = path_counts(events, max_steps=6, anchor=V, anchor_mode="end")  # kept from ten steps per customer, not five
+    assert longer["s6"].eq(V).all() and longer["customers"].sum() == 5
+    assert sorted(longer.groupby(["s5", "s6"])["customers"].sum().items()) == [((A, V), 1), ((C, V), 4)]
 
 
 def test_stage_durations(events):
