@@ -43,17 +43,21 @@ def _summary(events: EventDataset) -> ibis.Table:
 
 
 def customer_segments(events: EventDataset) -> ibis.Table:
-    """customer_key plus every segment attribute: the customer's value at their first event in view
-    (from the per-customer summary; constant attributes missing from a filtered one are looked up in
-    the unfiltered summary)."""
+    """customer_key plus every segment attribute: the customer's value at their first event in view."""
+    return with_segments(events).select("customer_key", *events.segments)
+
+
+def with_segments(events: EventDataset, **columns: ibis.Value) -> ibis.Table:
+    """customer_key, ``columns`` (expressions over the per-customer summary) and every segment attribute.
+    Constant attributes missing from a filtered summary are looked up in the unfiltered one (a join only then)."""
     summary = customer_summary(events)
+    present = [c for c in events.segments if c in summary.columns]
+    table = summary.select("customer_key", *present, **columns)
     missing = [c for c in events.segments if c not in summary.columns]
-    if not missing:
-        return summary.select("customer_key", *events.segments)
-    whole = customer_summary(events.unfiltered())
-    joined = summary.select("customer_key", *[c for c in events.segments if c in summary.columns]).join(
-        whole.select("customer_key", *missing), "customer_key")
-    return joined.select("customer_key", *events.segments)
+    if missing:
+        whole = customer_summary(events.unfiltered())
+        table = table.join(whole.select("customer_key", *missing), "customer_key")
+    return table
 
 
 def _constant(events: EventDataset, column: str) -> bool:

@@ -49,7 +49,7 @@ def stage_durations(events: EventDataset, *, stages=None, by: str | None = None)
     if by is not None and by not in events.segments:
         raise OptionError("by", by, f"one of {', '.join(events.segments) or 'no segment attributes'}")
     summary = customer_summary(events)
-    if by:
+    if by and by not in summary.columns:  # a constant attribute left out of a filtered summary
         summary = summary.join(customer_segments(events).select("customer_key", by), "customer_key")
     firsts = [first_in_stage(events, summary, s) for s in stages]
     columns = {}
