@@ -44,10 +44,10 @@ def _summary(events: EventDataset) -> ibis.Table:
 
 def customer_segments(events: EventDataset) -> ibis.Table:
     """customer_key plus every segment attribute: the customer's value at their first event in view."""
-    return with_segments(events).select("customer_key", *events.segments)
+    return summary_with_segments(events).select("customer_key", *events.segments)
 
 
-def with_segments(events: EventDataset, **columns: ibis.Value) -> ibis.Table:
+def summary_with_segments(events: EventDataset, **columns: ibis.Value) -> ibis.Table:
     """customer_key, ``columns`` (expressions over the per-customer summary) and every segment attribute.
     Constant attributes missing from a filtered summary are looked up in the unfiltered one (a join only then)."""
     summary = customer_summary(events)

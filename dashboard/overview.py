@@ -5,7 +5,7 @@ import ibis
 import pandas as pd
 
 from .codes import NONE_CODE, decode, step_value
-from .customers import customer_summary, first_in_stage, with_segments
+from .customers import customer_summary, first_in_stage, summary_with_segments
 from .dataset import EventDataset
 from .numbers import count
 
@@ -93,7 +93,7 @@ def segment_conversion(events: EventDataset) -> pd.DataFrame:
     if not target or not events.segments:
         return pd.DataFrame(columns=["attribute", "segment", "customers", "converted", "conversion_rate"])
     summary = customer_summary(events)
-    joined = with_segments(events, converted=first_in_stage(events, summary, target).notnull().cast("int64"))
+    joined = summary_with_segments(events, converted=first_in_stage(events, summary, target).notnull().cast("int64"))
     parts = [joined.group_by(segment=joined[column].cast("string")).aggregate(
         attribute=ibis.literal(column), customers=joined.count(), converted=joined.converted.sum()) for column in events.segments]
     frame = ibis.union(*parts).execute()[["attribute", "segment", "customers", "converted"]]  # one query for every attribute
