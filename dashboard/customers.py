@@ -5,7 +5,7 @@ One row per customer with at least one event that passes the filters:
 and last events in the stage of rank ``r`` of the stage order; null when the customer has none)
 and the segment attributes at the customer's first event in view (event order: time, stage
 order, row). Attributes recorded at load as constant per customer are left out of a filtered
-summary and read from the unfiltered one (``customer_segments``): carrying text through a
+summary and read from the unfiltered one (``summary_with_segments``): carrying text through a
 million-group aggregate cost more than looking it up.
 
 When the filters keep whole customers (``EventDataset.selects_customers_only``: a stage filter,
@@ -32,7 +32,7 @@ def _summary(events: EventDataset) -> ibis.Table:
         return events.shared(whole.filter(*_selection(events, whole)))
     t = events.table
     ranks = range(len(events.stage_order))
-    carried = events.segments if events.filters.is_default_view() else [c for c in events.segments if not _constant(events, c)]
+    carried = events.segments if events.filters.is_default_view() else [c for c in events.segments if c not in events.constant_segments]
     columns = {
         "first_ts": t.ts.min(),
         **{first_column(r): _in_stage(t, r).min() for r in ranks},
@@ -47,22 +47,19 @@ def customer_segments(events: EventDataset) -> ibis.Table:
     return summary_with_segments(events).select("customer_key", *events.segments)
 
 
-def summary_with_segments(events: EventDataset, **columns: ibis.Value) -> ibis.Table:
-    """customer_key, ``columns`` (expressions over the per-customer summary) and every segment attribute.
-    Constant attributes missing from a filtered summary are looked up in the unfiltered one (a join only then)."""
+def summary_with_segments(events: EventDataset, attributes=None, **columns: ibis.Value) -> ibis.Table:
+    """customer_key, the segment ``attributes`` (default: all) and ``columns`` (expressions over the per-customer
+    summary). Constant attributes missing from a filtered summary are looked up in the unfiltered one (a join
+    only then, and only for the attributes asked for)."""
     summary = customer_summary(events)
-    present = [c for c in events.segments if c in summary.columns]
+    attributes = list(events.segments if attributes is None else attributes)
+    present = [c for c in attributes if c in summary.columns]
     table = summary.select("customer_key", *present, **columns)
-    missing = [c for c in events.segments if c not in summary.columns]
+    missing = [c for c in attributes if c not in summary.columns]
     if missing:
         whole = customer_summary(events.unfiltered())
         table = table.join(whole.select("customer_key", *missing), "customer_key")
     return table
-
-
-def _constant(events: EventDataset, column: str) -> bool:
-    """True when the attribute was recorded at load as never changing within a customer."""
-    return any(s["column"] == column and s.get("per_customer") for s in events.manifest.get("segments", []))
 
 
 def _in_stage(t: ibis.Table, rank: int) -> ibis.Value:
@@ -75,7 +72,7 @@ def _at_first_event(events: EventDataset, column: str) -> ibis.Scalar:
     """A segment's value at the customer's first event in view. For an attribute that never changes within
     a customer (recorded at load) that is simply its value, read with any_value() instead of an ordered pick."""
     t = events.table
-    return t[column].arbitrary() if _constant(events, column) else t[column].argmin(t.seq)
+    return t[column].arbitrary() if column in events.constant_segments else t[column].argmin(t.seq)
 
 
 def per_customer(events: EventDataset, what: tuple, build: Callable[[EventDataset], ibis.Table]) -> ibis.Table:

@@ -109,8 +109,13 @@ class EventDataset:
         state = self.filters
         if state.is_default_view() or state.date_from or state.date_to or state.channels or state.touchpoints:
             return False
-        constant = {s["column"] for s in self.manifest.get("segments", []) if s.get("per_customer")}
+        constant = self.constant_segments
         return all(column in constant for column, _ in state.segments) and all(s in self.stage_order for s in state.stages)
+
+    @property
+    def constant_segments(self) -> set[str]:
+        """Segment attributes recorded at load as never changing within a customer."""
+        return {s["column"] for s in self.manifest.get("segments", []) if s.get("per_customer")}
 
     @property
     def global_order(self) -> bool:

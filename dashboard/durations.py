@@ -10,7 +10,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .customers import customer_segments, customer_summary, first_in_stage
+from .customers import customer_summary, first_in_stage, summary_with_segments
 from .dataset import EventDataset
 from .errors import OptionError
 from .journeys import seconds_between
@@ -49,17 +49,16 @@ def stage_durations(events: EventDataset, *, stages=None, by: str | None = None)
     if by is not None and by not in events.segments:
         raise OptionError("by", by, f"one of {', '.join(events.segments) or 'no segment attributes'}")
     summary = customer_summary(events)
-    if by and by not in summary.columns:  # a constant attribute left out of a filtered summary
-        summary = summary.join(customer_segments(events).select("customer_key", by), "customer_key")
-    firsts = [first_in_stage(events, summary, s) for s in stages]
+    table = summary_with_segments(events, [by] if by else [], **{f"first_{i}": first_in_stage(events, summary, s) for i, s in enumerate(stages)})
+    firsts = [table[f"first_{i}"] for i in range(len(stages))]
     columns = {}
     for i in range(len(stages) - 1):  # every transition in one pass over the per-customer summary
         gap = seconds_between(firsts[i + 1], firsts[i])
         columns[f"customers_{i}"] = (gap >= 0).sum()
         columns[f"out_of_order_{i}"] = (gap < 0).sum()
         columns[f"quantiles_{i}"] = gap.quantile(list(QUANTILES.values()), where=gap >= 0)  # one sort for all four
-    keys = {"segment": summary[by].fill_null("(blank)")} if by else {}
-    wide = summary.group_by(**keys).aggregate(**columns).execute() if by else summary.aggregate(**columns).execute()
+    keys = {"segment": table[by].fill_null("(blank)")} if by else {}
+    wide = table.group_by(**keys).aggregate(**columns).execute() if by else table.aggregate(**columns).execute()
     parts = []
     for i in range(len(stages) - 1):
         quantiles = [q if isinstance(q, (list, tuple, np.ndarray)) else [np.nan] * len(QUANTILES) for q in wide[f"quantiles_{i}"]]

@@ -38,10 +38,15 @@ def _resolve(events: EventDataset, steps, order: str, dimension: str | None) -> 
 def _hits(events: EventDataset, steps: list[str], dimension: str) -> tuple[ibis.Table, ibis.Table, list]:
     """(events matching a step as customer_key/ts/value, entry per customer with t1, step keys)."""
     column, keys = step_column(events, dimension, steps)
-    t = events.table
-    hits = t.filter(t[column].isin(list(dict.fromkeys(keys)))).select("customer_key", "ts", value=t[column])
+    hits = _step_events(events, column, keys)
     entry = hits.filter(hits.value == keys[0]).group_by("customer_key").aggregate(t1=hits.ts.min())
     return hits, entry, keys
+
+
+def _step_events(events: EventDataset, column: str, keys: list) -> ibis.Table:
+    """customer_key, ts, value: the touchpoints in view whose ``column`` is one of ``keys``."""
+    t = events.table
+    return t.filter(t[column].isin(list(dict.fromkeys(keys)))).select("customer_key", "ts", value=t[column])
 
 
 def funnel_customers(events: EventDataset, steps=None, *, order: str = "ordered", window: timedelta | None = None,
@@ -89,8 +94,7 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
     direct = chain.filter(~chain.loop)
     entry = chain.filter(chain.loop).select("customer_key", "t1")  # their entry time is the summary's: one scan, not two
     column, keys = step_column(events, "stage", steps)
-    t = events.table
-    hits = t.filter(t[column].isin(list(dict.fromkeys(keys[1:])))).select("customer_key", "ts", value=t[column])
+    hits = _step_events(events, column, keys[1:])  # step 1 is not needed again: t1 came from the summary
     exact = _ordered(_ordered_levels(hits.semi_join(entry, "customer_key"), entry, keys, limit), entry)
     return _progress_columns(direct).union(_progress_columns(exact))
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import ibis
 
-from .customers import customer_segments
+from .customers import summary_with_segments
 from .dataset import EventDataset
 from .errors import OptionError
 
@@ -59,5 +59,5 @@ def seconds_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
 
 def customer_attribute(events: EventDataset, column: str) -> ibis.Table:
     """customer_key, segment: the customer's value of ``column`` at their first event in view."""
-    segments = customer_segments(events)
+    segments = summary_with_segments(events, [column])
     return segments.select("customer_key", segment=segments[column])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import EventDataset
-from .journeys import customer_segments
+from .customers import customer_segments
 from .overview import conversion_stage
 from .tone import NEGATIVE, POSITIVE
 
