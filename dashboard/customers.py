@@ -106,6 +106,22 @@ def last_column(rank: int) -> str:
     return f"last_{rank}"
 
 
+CONVERSION_WORDS = ("conversion", "purchase", "buy", "action", "convert", "order")
+
+
+def conversion_stage(order: list[str]) -> str | None:
+    """The stage that counts as converting: the first named like conversion/purchase/buy/action, else None."""
+    for stage in order:
+        if any(word in stage for word in CONVERSION_WORDS):
+            return stage
+    return None
+
+
+def converted_flag(events: EventDataset, summary: ibis.Table) -> ibis.Value:
+    """1 for a customer of the summary with an event in the conversion stage (in view), else 0 (int64)."""
+    return first_in_stage(events, summary, conversion_stage(events.stage_order)).notnull().cast("int64")
+
+
 def first_in_stage(events: EventDataset, summary: ibis.Table, stage: str | None) -> ibis.Value:
     """The summary's first-event time in ``stage`` (a null timestamp when there is no such stage)."""
     if stage is None or stage not in events.stage_order:

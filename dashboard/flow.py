@@ -12,11 +12,10 @@ import ibis
 import pandas as pd
 
 from .codes import decode, encode, step_value
-from .customers import customer_summary, first_in_stage, per_customer
+from .customers import conversion_stage, converted_flag, customer_summary, per_customer
 from .dataset import EventDataset
 from .errors import OptionError
 from .journeys import check_dimension
-from .overview import conversion_stage
 
 END = "End"
 OTHER = "Other"
@@ -105,8 +104,7 @@ def path_counts(events: EventDataset, *, dimension: str = "stage", max_steps: in
     wide = full.select("customer_key", *carried, **{name: full[f"s{i}"] for name, i in zip(columns, kept)})
     if not carried:
         summary = customer_summary(events)
-        converted = first_in_stage(events, summary, conversion_stage(events.stage_order)).notnull().cast("int64")
-        wide = wide.join(summary.select("customer_key", converted=converted), "customer_key")
+        wide = wide.join(summary.select("customer_key", converted=converted_flag(events, summary)), "customer_key")
     grouped = wide.group_by(columns).aggregate(customers=wide.count(), converted=wide.converted.sum())
     frame = grouped.execute()
     for column in columns:

@@ -5,20 +5,12 @@ import ibis
 import pandas as pd
 
 from .codes import NONE_CODE, decode, step_value
-from .customers import customer_summary, first_in_stage, summary_with_segments
+from .customers import conversion_stage, converted_flag, customer_summary, first_in_stage, summary_with_segments
 from .dataset import EventDataset
+from .errors import OptionError
 from .numbers import count
 
-CONVERSION_WORDS = ("conversion", "purchase", "buy", "action", "convert", "order")
 FREQUENCIES = {"day": "D", "week": "W", "month": "M"}
-
-
-def conversion_stage(order: list[str]) -> str | None:
-    """The stage that counts as converting: the first named like conversion/purchase/buy/action, else None."""
-    for stage in order:
-        if any(word in stage for word in CONVERSION_WORDS):
-            return stage
-    return None
 
 
 def kpis(events: EventDataset) -> pd.DataFrame:
@@ -58,8 +50,10 @@ def daily_counts(events: EventDataset) -> ibis.Table:
 
 def touchpoints_over_time(events: EventDataset, *, freq: str = "week") -> pd.DataFrame:
     """Columns period (start, UTC), channel, touchpoints: touchpoints per period and channel."""
+    if freq not in FREQUENCIES:
+        raise OptionError("freq", freq, "'day', 'week' or 'month'")
     daily = daily_counts(events)
-    unit = {"day": "D", "week": "W", "month": "M"}[freq]
+    unit = FREQUENCIES[freq]
     period = daily.day if freq == "day" else daily.day.truncate(unit)
     grouped = daily.group_by(period=period, channel=daily.channel).aggregate(touchpoints=daily.touchpoints.sum())
     frame = grouped.execute()
@@ -93,7 +87,7 @@ def segment_conversion(events: EventDataset) -> pd.DataFrame:
     if not target or not events.segments:
         return pd.DataFrame(columns=["attribute", "segment", "customers", "converted", "conversion_rate"])
     summary = customer_summary(events)
-    joined = summary_with_segments(events, converted=first_in_stage(events, summary, target).notnull().cast("int64"))
+    joined = summary_with_segments(events, converted=converted_flag(events, summary))
     parts = [joined.group_by(segment=joined[column].cast("string")).aggregate(
         attribute=ibis.literal(column), customers=joined.count(), converted=joined.converted.sum()) for column in events.segments]
     frame = ibis.union(*parts).execute()[["attribute", "segment", "customers", "converted"]]  # one query for every attribute

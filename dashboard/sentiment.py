@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import EventDataset
-from .customers import customer_segments
-from .overview import conversion_stage
+from .customers import conversion_stage, customer_segments
 from .tone import NEGATIVE, POSITIVE
 
 BINS = np.linspace(-1, 1, 21)

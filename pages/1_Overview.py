@@ -4,7 +4,8 @@ import math
 import streamlit as st
 
 from dashboard import charts, ui
-from dashboard.overview import conversion_stage, what_stands_out
+from dashboard.customers import conversion_stage
+from dashboard.overview import what_stands_out
 
 dataset = ui.active_dataset()
 st.title("Overview")

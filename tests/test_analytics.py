@@ -20,7 +20,7 @@ from dashboard.durations import stage_durations
 from dashboard.errors import OptionError
 from dashboard.flow import flow, path_counts, top_paths
 from dashboard.funnel import conversion_over_time, funnel, funnel_breakdown, step_customers, time_to_convert
-from dashboard.overview import kpis, segment_conversion
+from dashboard.overview import kpis, segment_conversion, touchpoints_over_time
 from dashboard.sources import connect_table
 
 A, C, V, R = "awareness", "consideration", "conversion", "retention"
@@ -89,6 +89,8 @@ def test_bad_options_name_the_argument(events):
         funnel(events, order="sideways")
     with pytest.raises(OptionError, match="Option 'window' received 7"):
         funnel(events, window=7)
+    with pytest.raises(OptionError, match="Option 'freq' received 'year', but expected 'day', 'week' or 'month'."):
+        touchpoints_over_time(events, freq="year")
 
 
 def test_breakdown_by_region(events):
