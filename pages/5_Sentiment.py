@@ -10,7 +10,10 @@ st.caption("Tone is VADER's score of what was said, from −1 (very negative) to
            "it is not a satisfaction score.")
 conversations = ui.compute("conversations_in_view", dataset)
 if conversations.empty:
-    st.info("No transcripts in this view. Attach call or chat transcripts on the Data page (Transcripts).")
+    if dataset.manifest.get("transcripts") and not dataset.filters.is_default_view():  # attached, but none of these customers'
+        ui.no_customers(dataset.id, "conversations of the customers in view")
+    else:
+        st.info("No transcripts in this view. Attach call or chat transcripts on the Data page (Transcripts).")
     st.stop()
 scored = conversations["customer_tone"].notna()
 info = dataset.manifest.get("transcripts", {})

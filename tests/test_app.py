@@ -192,6 +192,19 @@ def test_sentiment_page_follows_url_filters(app):
     assert len(app.text) > 1  # the transcript of the most negative conversation, shown as plain text
 
 
+def test_sentiment_with_no_conversations_in_view_offers_a_reset(app):
+    """The sample has transcripts: a date range before the data says so and resets, not 'attach transcripts'."""
+    app.query_params["from"] = "2024-01-01"
+    app.query_params["to"] = "2024-01-31"
+    app.run()
+    app.switch_page("pages/5_Sentiment.py").run()
+    assert not app.exception and not app.error
+    assert app.info[0].value.startswith("No conversations of the customers in view match these filters")
+    app.button(key="reset_empty").click().run()
+    assert app.query_params.get("from") in (None, [], "")
+    assert not app.info and any("conversations in view" in c.value for c in app.caption)
+
+
 def test_hostile_text_from_files_is_shown_as_text(app, shared_store_dir, tmp_path):
     import pandas as pd
 

@@ -85,9 +85,9 @@ def chart_block(fig, table: pd.DataFrame, *, caption: str, takeaway: str | None,
                           icon=":material/image:", help="A slide-sized image with the title, filters and generation time.")
 
 
-def no_customers(dataset_id: str) -> None:
-    """Friendly empty state with a one-click reset."""
-    st.info("No customers match these filters. Widen the date range or remove a filter.", icon="🔍")
+def no_customers(dataset_id: str, what: str = "customers") -> None:
+    """Friendly empty state with a one-click reset (``what``: the things nothing matched, in plain words)."""
+    st.info(f"No {what} match these filters. Widen the date range or remove a filter.", icon="🔍")
     st.button("Reset all filters", on_click=switch_dataset, args=(dataset_id,), key="reset_empty")
 
 
