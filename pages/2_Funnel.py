@@ -14,7 +14,8 @@ st.title("Funnel")
 dimension, default = default_steps(dataset)
 options = dataset.stage_order if dimension == "stage" else dataset.values("touchpoint")
 c1, c2, c3 = st.columns([3, 1, 1])
-steps = ui.choices("Steps (in order)", "steps", options, default, container=c1, help="Pick the steps in the order customers should reach them.")
+steps = ui.choices("Steps", "steps", options, default, container=c1,
+                   help="Pick the steps in the order customers should reach them. With Order set to 'Any order' they count in any order.")
 order = ui.choice("Order", "mode", ["ordered", "any"], "ordered", container=c2,
                   format_func=lambda o: {"ordered": "In order", "any": "Any order"}[o])
 window_days = ui.choice("Conversion window", "window", [0, 7, 30, 90, 180, 365], 0, container=c3,

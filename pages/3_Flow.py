@@ -37,6 +37,7 @@ colors = charts.stage_colors(dataset.stage_order) | charts.channel_colors(datase
 top = paths_table(paths, limit=20)
 ui.key_figures([("Customers in view", f"{total:,}", "Each customer contributes one path."), ("Distinct paths", f"{len(paths):,}", None),
                 ("On the most common path", f"{top['share'].iloc[0]:.1f}%", "Share of the customers in view who took the most common path.")])
+ui.touchpoint_filter_note(dataset)
 ui.chart_block(charts.sankey_chart(links, colors, total), links, caption=how, takeaway=paths_takeaway(top),
                file_name=f"journey-flow-by-{dimension}", key="sankey")
 st.subheader("Top paths")

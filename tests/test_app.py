@@ -192,6 +192,14 @@ def test_sentiment_page_follows_url_filters(app):
     assert len(app.text) > 1  # the transcript of the most negative conversation, shown as plain text
 
 
+def test_flow_says_what_a_channel_filter_does_to_journeys(app):
+    app.query_params["channel"] = "email"
+    app.run()
+    app.switch_page("pages/3_Flow.py").run()
+    assert not app.exception and not app.error
+    assert any(c.value.startswith("Only email touchpoints count in this view") for c in app.caption)
+
+
 def test_sentiment_with_no_conversations_in_view_offers_a_reset(app):
     """The sample has transcripts: a date range before the data says so and resets, not 'attach transcripts'."""
     app.query_params["from"] = "2024-01-01"
