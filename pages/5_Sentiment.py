@@ -9,14 +9,14 @@ st.title("Sentiment")
 st.caption("Tone is VADER's score of what was said, from −1 (very negative) to +1 (very positive), averaged per sentence and turn; "
            "it is not a satisfaction score.")
 conversations = ui.compute("conversations_in_view", dataset)
+info = dataset.manifest.get("transcripts", {})
 if conversations.empty:
-    if dataset.manifest.get("transcripts") and not dataset.filters.is_default_view():  # attached, but none of these customers'
+    if info and not dataset.filters.is_default_view():  # attached, but none of these customers'
         ui.no_customers(dataset.id, "conversations of the customers in view")
     else:
         st.info("No transcripts in this view. Attach call or chat transcripts on the Data page (Transcripts).")
     st.stop()
 scored = conversations["customer_tone"].notna()
-info = dataset.manifest.get("transcripts", {})
 scope = "all conversations, unlinked included" if dataset.filters.is_default_view() else "conversations of the customers in view"
 how = f"Counts conversations ({scope}; {int(scored.sum()):,} with scored customer turns). Filters: {dataset.filters.describe()}."
 st.caption(ui.plain(f"{len(conversations):,} conversations in view · {info.get('not_scored', 0):,} turns not scored in the file "
