@@ -163,9 +163,8 @@ def _conversation(rng, customer_id, t, channel, stage, reached_end, number) -> l
     lines.append(("Agent", AGENT[rng.integers(len(AGENT))]))
     lines.append(("Customer", CLOSERS[arc][rng.integers(len(CLOSERS[arc]))]))
     conv_id = f"{'CALL' if channel == 'call centre' else 'CHAT'}-{number:05d}"
-    kind = "call" if channel == "call centre" else "chat"
     return [{"conversation_id": conv_id, "customer_id": customer_id, "timestamp": (t + pd.Timedelta(seconds=40 * i)).floor("s"),
-             "channel": kind, "turn_index": i + 1, "speaker": speaker, "text": text} for i, (speaker, text) in enumerate(lines)]
+             "channel": channel, "turn_index": i + 1, "speaker": speaker, "text": text} for i, (speaker, text) in enumerate(lines)]
 
 
 def install_sample(store) -> None:

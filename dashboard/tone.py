@@ -130,8 +130,8 @@ def quarter_of(turn_index: pd.Series, turns: pd.Series) -> pd.Series:
 def conversation_tone(scored: pd.DataFrame) -> pd.DataFrame:
     """Per conversation: customer_tone and agent_tone (means of scored turns), negative_share (share of
     scored customer turns labelled negative), q1..q4 (customer tone per quarter of the conversation,
-    NaN where a quarter has no scored customer turn) and shift (first to last quarter with a customer
-    turn: ≥ +0.1 improving, ≤ −0.1 worsening, else steady)."""
+    NaN where a quarter has no scored customer turn), change (tone of the last quarter with a customer
+    turn minus that of the first) and shift (change ≥ +0.1 improving, ≤ −0.1 worsening, else steady)."""
     frame = scored.copy()
     frame["turns"] = frame.groupby("conversation_id")["turn_index"].transform("max")
     frame["quarter"] = quarter_of(frame["turn_index"], frame["turns"])
@@ -148,6 +148,7 @@ def conversation_tone(scored: pd.DataFrame) -> pd.DataFrame:
     first = q.bfill(axis=1).iloc[:, 0]
     last = q.ffill(axis=1).iloc[:, -1]
     change = last - first
+    out["change"] = change
     out["shift"] = np.where(change >= 0.1, "improving", np.where(change <= -0.1, "worsening", "steady"))
     out.loc[first.isna(), "shift"] = "not scored"
     return out.reset_index()

@@ -76,7 +76,7 @@ def test_conversation_tone_by_speaker_and_quarter():
     assert tone.loc["a", "customer_tone"] == pytest.approx((-0.6 - 0.2 + 0.4) / 3)
     assert tone.loc["a", "agent_tone"] == 0.5 and tone.loc["a", "negative_share"] == pytest.approx(2 / 3)
     assert tone.loc["a", ["q1", "q3", "q4"]].tolist() == [-0.6, -0.2, 0.4] and math.isnan(tone.loc["a", "q2"])
-    assert tone.loc["a", "shift"] == "improving"
+    assert tone.loc["a", "shift"] == "improving" and tone.loc["a", "change"] == pytest.approx(0.4 - -0.6)
     assert tone.loc["b", "shift"] == "not scored" and math.isnan(tone.loc["b", "customer_tone"])
 
 

@@ -107,12 +107,13 @@ HEADERS = {  # column names of the analytics tables, as a reader sees them
     "customer_id": "Customer", "customer_key": "Customer key", "entered_at": "Entered at", "steps_reached": "Steps reached",
     "from_stage": "From", "to_stage": "To", "out_of_order": "Out of order", "p25": "p25", "p75": "p75", "p90": "p90",
     "conversation_id": "Conversation", "customer_tone": "Customer tone", "agent_tone": "Agent tone",
-    "negative_share": "Negative customer turns", "shift": "Tone from start to end", "stage_at": "Stage at the time",
+    "negative_share": "Negative customer turns", "shift": "Tone from start to end", "change": "Change (last − first quarter)", "stage_at": "Stage at the time",
     "top_terms": "Top terms", "example_1": "Example 1", "example_2": "Example 2", "converted_after": "Converted after",
-    "conversion_pct": "Converted after (%)", "retained_after": "Retained after", "retention_pct": "Retained after (%)",
+    "conversion_pct": "Share converted after", "retained_after": "Retained after", "retention_pct": "Share retained after",
     "group": "First conversation's tone", "timestamp": "Time (UTC)",
 }
 PERCENT_COLUMNS = {"negative_share"}  # shares 0–1 shown as %
+PERCENT_POINTS_SUFFIX = "_pct"  # columns already on a 0–100 scale, shown with a % sign
 
 
 def show_table(frame: pd.DataFrame, **options) -> None:
@@ -124,6 +125,8 @@ def show_table(frame: pd.DataFrame, **options) -> None:
         values = frame[column]
         if column in PERCENT_COLUMNS:
             config[label] = st.column_config.NumberColumn(format="percent")
+        elif str(column).endswith(PERCENT_POINTS_SUFFIX) and pd.api.types.is_numeric_dtype(values):
+            config[label] = st.column_config.NumberColumn(format="%.1f%%")
         elif pd.api.types.is_integer_dtype(values):
             config[label] = st.column_config.NumberColumn(format="localized")
         elif pd.api.types.is_float_dtype(values):
