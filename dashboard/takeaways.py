@@ -7,14 +7,16 @@ from .durations import readable_duration
 
 
 def funnel_takeaway(table: pd.DataFrame) -> str | None:
-    """'Biggest drop-off: consideration → conversion — 1,531 of 2,653 customers (58%) did not continue.'"""
+    """'Biggest drop-off: consideration → conversion — 1,531 of 2,653 customers (58%) did not continue.'
+    The biggest drop-off is the step that loses the most customers (not the highest rate: a step with few
+    customers left can lose a high share of them)."""
     if len(table) < 2 or table["customers"].iloc[0] == 0:
         return None
     prev = table["customers"].shift(1)
     rate = (table["dropped"] / prev).iloc[1:]
     if rate.isna().all():
         return None
-    i = rate.idxmax()
+    i = table["dropped"].iloc[1:].idxmax()
     return (f"Biggest drop-off: {table['step'].iloc[i - 1]} → {table['step'].iloc[i]} — {int(table['dropped'].iloc[i]):,} of "
             f"{int(prev.iloc[i]):,} customers ({rate.loc[i]:.0%}) did not continue. Overall, {table['pct_of_first'].iloc[-1]:.1f}% "
             f"of the {int(table['customers'].iloc[0]):,} who entered reached {table['step'].iloc[-1]}.")
@@ -40,7 +42,8 @@ def cohort_takeaway(table: pd.DataFrame, freq: str, last_step: str) -> str:
     best = table.loc[table["conversion_rate"].idxmax()]
     if best["conversion_rate"] == 0:
         return f"No {freq}'s entrants have reached '{last_step}' in this view yet."
-    return f"Best cohort: {freq} of {best['cohort']:%Y-%m-%d}, {best['conversion_rate']:.1f}% of {int(best['entered']):,} entrants."
+    when = f"{best['cohort']:%B %Y}" if freq == "month" else f"the week of {best['cohort']:%-d %b %Y}"
+    return f"Best cohort: {when}, {best['conversion_rate']:.1f}% of {int(best['entered']):,} entrants."
 
 
 def paths_takeaway(paths: pd.DataFrame) -> str | None:

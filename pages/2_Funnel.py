@@ -32,7 +32,7 @@ if table["customers"].iloc[0] == 0:
     st.stop()
 ui.key_figures([("Entered the funnel", f"{int(table['customers'].iloc[0]):,}", "Unique customers who reached step 1 in view."),
                 ("Reached the last step", f"{int(table['customers'].iloc[-1]):,}", None),
-                ("Overall conversion", f"{table['pct_of_first'].iloc[-1]:.1f}%", "Reached the last step ÷ entered the funnel.")])
+                ("Share reaching the last step", f"{table['pct_of_first'].iloc[-1]:.1f}%", funnel_views.share_help(dataset, steps))])
 ui.touchpoint_filter_note(dataset)
 how = funnel_views.counting_rule(order, window_days, dataset.filters.describe(), int(table["customers"].iloc[0]), steps[0])
 ui.chart_block(charts.funnel_chart(table, charts.stage_colors(dataset.stage_order)), table, caption=how,
@@ -42,7 +42,8 @@ ui.show_table(funnel_views.display_table(table))
 tabs = st.tabs(["Breakdown by segment", "Conversion over time", "Time to convert", "Who dropped?"])
 with tabs[0]:
     if dataset.segments:
-        attribute = ui.choice("Break down by", "by", list(dataset.segments), list(dataset.segments)[0], format_func=dataset.segments.get)
+        attribute = ui.choice("Break down by", "by", list(dataset.segments), funnel_views.default_breakdown(dataset),
+                              format_func=dataset.segments.get)
         breakdown = ui.compute("funnel_breakdown", dataset, attribute, steps, **options)
         ui.chart_block(charts.breakdown_chart(breakdown, steps), breakdown,
                        caption=f"% of each segment's entrants reaching each step; a customer's segment is its value at their first touchpoint. "

@@ -21,6 +21,7 @@ from dashboard.errors import OptionError
 from dashboard.flow import flow, path_counts, top_paths
 from dashboard.funnel import conversion_over_time, funnel, funnel_breakdown, step_customers, time_to_convert
 from dashboard.overview import kpis, segment_conversion, touchpoints_over_time
+from dashboard.takeaways import cohort_takeaway, funnel_takeaway
 from dashboard.sources import connect_table
 
 A, C, V, R = "awareness", "consideration", "conversion", "retention"
@@ -168,3 +169,18 @@ def test_segment_conversion(events):
     table = segment_conversion(events).set_index("segment")
     assert table.loc["EU", ["customers", "converted"]].tolist() == [3, 3]
     assert table.loc["US", ["customers", "converted"]].tolist() == [4, 2]
+
+
+def test_funnel_takeaway_names_the_step_losing_most_customers():
+    # b loses 600 of 1,000 (60%); c loses 360 of 400 (90%): fewer customers at a higher rate
+    table = pd.DataFrame({"step": ["a", "b", "c"], "customers": [1000, 400, 40], "pct_of_first": [100.0, 40.0, 4.0],
+                          "pct_of_previous": [100.0, 40.0, 10.0], "dropped": [0, 600, 360]})
+    text = funnel_takeaway(table)
+    assert text.startswith("Biggest drop-off: a → b — 600 of 1,000 customers (60%) did not continue.")
+    assert text.endswith("Overall, 4.0% of the 1,000 who entered reached c.")
+
+
+def test_cohort_takeaway_names_the_month_or_the_week():
+    table = pd.DataFrame({"cohort": pd.to_datetime(["2025-02-01", "2025-03-01"]), "entered": [50, 80], "conversion_rate": [10.0, 12.5]})
+    assert cohort_takeaway(table, "month", "advocacy") == "Best cohort: March 2025, 12.5% of 80 entrants."
+    assert cohort_takeaway(table, "week", "advocacy") == "Best cohort: the week of 1 Mar 2025, 12.5% of 80 entrants."

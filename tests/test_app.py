@@ -114,6 +114,10 @@ def test_funnel_page_follows_url_filters_and_options(app):
     assert shown["Customers"].tolist() == expected["customers"].tolist()
     assert "within 30 days of entering" in app.caption[0].value or any("within 30 days" in c.value for c in app.caption)
     assert param(app, "mode") == ["any"] and param(app, "window") == ["30"]
+    assert app.selectbox(key="opt_by").value == "plan"  # region is filtered to one value: breaking down by it shows one bar
+    share = next(m for m in app.metric if m.label == "Share reaching the last step")
+    assert share.value == f"{expected['pct_of_first'].iloc[-1]:.1f}%"
+    assert "Not the Overview's conversion rate" in share.help
 
 
 def test_flow_page_follows_url_filters_and_options(app):

@@ -89,7 +89,7 @@ def test_copied_link_opens_the_same_view_in_a_new_browser(server, browser, uploa
     page.get_by_role("option", name="Any order").click()
     page.wait_for_url(re.compile("mode=any"))
     wait_ready(page)
-    shown = {label: metric_value(page, label) for label in ("Entered the funnel", "Reached the last step", "Overall conversion")}
+    shown = {label: metric_value(page, label) for label in ("Entered the funnel", "Reached the last step", "Share reaching the last step")}
     page.frame_locator("iframe").get_by_role("button", name="Copy link").click()
     page.frame_locator("iframe").get_by_text("Copied").wait_for(timeout=10_000)
     copied = page.evaluate("navigator.clipboard.readText()")

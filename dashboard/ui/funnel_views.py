@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import charts
+from ..customers import conversion_stage
 from ..takeaways import cohort_takeaway
 from .cache import compute
 from .common import chart_block, download_csv, show_table
@@ -18,6 +19,23 @@ def counting_rule(order: str, window_days: int, filters: str, entered: int, firs
     window = f"within {window_days} days of entering" if window_days else "no time window"
     return (f"Counts unique customers. {rule}; {window}. Entry = first '{first_step}' touchpoint; "
             f"percentages are of the {entered:,} who entered. Filters: {filters}.")
+
+
+def share_help(dataset, steps: list[str]) -> str:
+    """What the funnel's headline share counts, and how it differs from the Overview's conversion rate."""
+    text = f"Customers who reached '{steps[-1]}' ÷ customers who entered at '{steps[0]}'."
+    target = conversion_stage(dataset.stage_order)
+    if target:
+        text += (f" Not the Overview's conversion rate, which is every customer in view who reached '{target}' "
+                 "÷ every customer in view.")
+    return text
+
+
+def default_breakdown(dataset) -> str:
+    """The first segment attribute the filters leave more than one value of (a breakdown by an attribute
+    filtered to one value would show a single bar)."""
+    pinned = {column for column, values in dataset.filters.segments if len(values) == 1}
+    return next((c for c in dataset.segments if c not in pinned), next(iter(dataset.segments)))
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
