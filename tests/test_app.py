@@ -155,6 +155,8 @@ def test_bad_page_option_in_link_falls_back_with_a_warning(app):
     assert not app.exception
     assert "mode\\=sideways" in app.warning[0].value  # shown as text: the link's value is escaped
     assert app.selectbox(key="opt_mode").value == "ordered"
+    first = next(iter(app.main.children.values()))
+    assert first.type == "warning" and "mode\\=sideways" in first.value  # at the top of the page, not below the charts
 
 
 def test_empty_selection_shows_a_friendly_reset(app):

@@ -7,6 +7,12 @@ from .errors import plain
 from .state import page_param, set_page_param
 
 PROBLEMS_KEY = "jl_option_problems"
+SLOT_KEY = "jl_option_problems_slot"  # a place at the top of the page, kept for the warning (options are read further down)
+
+
+def reserve_problem_slot() -> None:
+    """Keep an empty place at the top of the page where :func:`show_problems` puts its warning."""
+    st.session_state[SLOT_KEY] = st.empty()
 
 
 def _note(problem: str) -> None:
@@ -74,6 +80,8 @@ def flag(label: str, url_key: str, default: bool, *, help: str | None = None, co
 
 
 def show_problems() -> None:
+    """Warn, at the top of the page, about options in the link that were reset (call after reading them)."""
     problems = option_problems()
+    slot = st.session_state.pop(SLOT_KEY, None)
     if problems:
-        st.warning("Some options in the link could not be used and were reset: " + plain(", ".join(problems)) + ".")
+        (slot or st).warning("Some options in the link could not be used and were reset: " + plain(", ".join(problems)) + ".")

@@ -164,4 +164,7 @@ def active_dataset() -> EventDataset:
         use_app_navigation()  # the page was run without app.py: run again through it
         st.rerun()
     st.session_state["jl_app_ran"] = False
+    from .options import reserve_problem_slot
+
+    reserve_problem_slot()
     return st.session_state[ACTIVE_KEY]
