@@ -112,11 +112,40 @@ def histogram_chart(days: pd.Series, label: str) -> go.Figure:
 
 
 def binned_histogram(table: pd.DataFrame, label: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=(table["bin_start_days"] + table["bin_end_days"]) / 2, y=table["customers"],
-                           width=(table["bin_end_days"] - table["bin_start_days"]) * 0.95, marker_color="#4C78A8",
-                           hovertemplate="%{x:.1f} days: %{y:,} customers<extra></extra>"))
-    fig.update_layout(xaxis_title=plotly_text(label), yaxis_title="Customers")
-    return _style(fig, height=360)
+    """Bars per bin of ``bin_days`` labelled as ranges ('7–14 days', 'over 210 days'), counts on the bars."""
+    names = bin_labels(table)
+    fig = go.Figure(go.Bar(x=names, y=table["customers"], marker_color="#4C78A8", text=table["customers"].map("{:,}".format),
+                           textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{y:,} customers<extra></extra>"))
+    if len(table) > 16:
+        fig.update_traces(text=None)
+    fig.update_layout(xaxis_title=plotly_text(label), yaxis_title="Customers", bargap=0.08)
+    fig.update_xaxes(type="category")
+    return _style(fig, height=380)
+
+
+def bins_note(table: pd.DataFrame) -> str:
+    """How ``bin_days`` binned: the width, and what the open last bar gathers."""
+    labels = bin_labels(table)
+    note = f"bars of equal width ({labels[0].replace('0–', '', 1)}), each including its upper end."
+    if table["bin_end_days"].iloc[-1] == float("inf"):
+        note += f" The last bar gathers the slowest customers ({labels[-1]}: {int(table['customers'].iloc[-1]):,})."
+    return note
+
+
+def bin_labels(table: pd.DataFrame) -> list[str]:
+    """'0–6 h', '6–12 h' for bins under a day wide, '0–7 days' otherwise; the open last bin 'over 210 days'."""
+    if table.empty:
+        return []
+    width = float(table["bin_end_days"].iloc[0] - table["bin_start_days"].iloc[0])
+    hours = width < 1
+
+    def number(days: float) -> str:
+        value = days * 24 if hours else days
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+    unit = "h" if hours else "days"
+    return [f"over {number(a)} {unit}" if b == float("inf") else f"{number(a)}–{number(b)} {unit}"
+            for a, b in zip(table["bin_start_days"], table["bin_end_days"])]
 
 
 def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.Figure:

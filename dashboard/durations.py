@@ -77,14 +77,33 @@ def stage_durations(events: EventDataset, *, stages=None, by: str | None = None)
     return frame[columns]
 
 
-def duration_histogram(events: EventDataset, from_stage: str, to_stage: str, *, bins: int = 30) -> pd.DataFrame:
-    """Histogram of in-order durations (days) for one transition. Columns: bin_start_days, bin_end_days, customers."""
+def duration_histogram(events: EventDataset, from_stage: str, to_stage: str, *, max_bins: int = 24) -> pd.DataFrame:
+    """Histogram of in-order durations (days) for one transition, customers counted once: see :func:`bin_days`."""
     seconds = transition_seconds(events, from_stage, to_stage)
     values = seconds.filter(seconds.seconds >= 0).seconds.execute() / 86400
-    if values.empty:
+    return bin_days(values, max_bins=max_bins)
+
+
+BIN_WIDTHS_DAYS = (1 / 24, 3 / 24, 6 / 24, 0.5, 1, 2, 7, 14, 30, 60, 90, 180, 365)  # an hour … a year
+
+
+def bin_days(days: pd.Series, *, max_bins: int = 24) -> pd.DataFrame:
+    """Columns bin_start_days, bin_end_days, customers. Bins start at 0 and have the narrowest readable width
+    (1, 3, 6, 12 hours, 1, 2, 7, 14, 30… days) that covers the 99th percentile in at most ``max_bins`` bins; each
+    bin holds start < days ≤ end (the first also 0). Durations above the last bin are counted in one more, open
+    bin (bin_end_days = inf), so a few very slow customers do not squeeze the rest into one bar."""
+    days = pd.Series(days, dtype="float64").dropna()
+    if days.empty:
         return pd.DataFrame(columns=["bin_start_days", "bin_end_days", "customers"])
-    counts, edges = pd.Series(values).pipe(lambda s: __import__("numpy").histogram(s, bins=bins))
-    return pd.DataFrame({"bin_start_days": edges[:-1], "bin_end_days": edges[1:], "customers": counts})
+    top = float(np.quantile(days, 0.99))
+    width = next((w for w in BIN_WIDTHS_DAYS if top / w <= max_bins), BIN_WIDTHS_DAYS[-1])
+    bins = max(int(np.ceil(top / width - 1e-9)), 1)
+    edges = np.arange(bins + 1) * width
+    index = np.clip(np.ceil(days.to_numpy() / width - 1e-9).astype(int) - 1, 0, bins)  # bin of start < d ≤ end; bins = open tail
+    counts = np.bincount(index, minlength=bins + 1)
+    table = pd.DataFrame({"bin_start_days": np.append(edges[:-1], edges[-1]), "bin_end_days": np.append(edges[1:], np.inf),
+                          "customers": counts})
+    return table if counts[-1] else table.iloc[:-1].reset_index(drop=True)
 
 
 def readable_duration(seconds: float) -> str:

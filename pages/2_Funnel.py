@@ -42,7 +42,7 @@ ui.show_table(funnel_views.display_table(table))
 tabs = st.tabs(["Breakdown by segment", "Conversion over time", "Time to convert", "Who dropped?"])
 with tabs[0]:
     if dataset.segments:
-        attribute = ui.choice("Break down by", "by", list(dataset.segments), funnel_views.default_breakdown(dataset),
+        attribute = ui.choice("Break down by", "by", list(dataset.segments), ui.default_breakdown(dataset),
                               format_func=dataset.segments.get)
         breakdown = ui.compute("funnel_breakdown", dataset, attribute, steps, **options)
         ui.chart_block(charts.breakdown_chart(breakdown, steps), breakdown,

@@ -38,12 +38,13 @@ if hist.empty:
     st.info("No customer made this transition in order in this view.")
 else:
     ui.chart_block(charts.binned_histogram(hist, f"Days from '{a}' to '{b}'"), hist,
-                   caption=f"{int(row['customers']):,} customers with both stages in order; 30 equal-width bins.",
+                   caption=f"{int(row['customers']):,} customers with both stages in order, each counted once; "
+                           f"{charts.bins_note(hist)}",
                    takeaway=f"Median {readable_duration(row['median'])}; half of the customers take between "
                             f"{readable_duration(row['p25'])} and {readable_duration(row['p75'])}.",
                    file_name=f"journey-duration-{a}-to-{b}", key="hist")
 if dataset.segments:
-    by = ui.choice("Break down by", "by", list(dataset.segments), list(dataset.segments)[0], format_func=dataset.segments.get)
+    by = ui.choice("Break down by", "by", list(dataset.segments), ui.default_breakdown(dataset), format_func=dataset.segments.get)
     split = ui.compute("stage_durations", dataset, by=by)
     ui.show_table(split.assign(**{c: split[c].map(readable_duration) for c in ("p25", "median", "p75", "p90")}), width="stretch")
     st.caption("A customer's segment is its value at their first touchpoint in view.")

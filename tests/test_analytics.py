@@ -184,3 +184,20 @@ def test_cohort_takeaway_names_the_month_or_the_week():
     table = pd.DataFrame({"cohort": pd.to_datetime(["2025-02-01", "2025-03-01"]), "entered": [50, 80], "conversion_rate": [10.0, 12.5]})
     assert cohort_takeaway(table, "month", "advocacy") == "Best cohort: March 2025, 12.5% of 80 entrants."
     assert cohort_takeaway(table, "week", "advocacy") == "Best cohort: the week of 1 Mar 2025, 12.5% of 80 entrants."
+
+
+def test_duration_bins_have_a_readable_width_and_an_open_tail():
+    from dashboard.charts import bin_labels
+    from dashboard.durations import bin_days
+
+    days = pd.Series([0, 0.5, 1, 3, 7, 8, 13, 14, 15, 100])
+    # 99th percentile: 15 + 0.91 × (100 − 15) = 92.35 days → 7-day bins (92.35 / 2 > 24 bins, / 7 ≤ 24): 14 bins to 98 days
+    table = bin_days(days)
+    assert table["bin_start_days"].tolist()[:3] == [0, 7, 14] and table["bin_end_days"].iloc[-2] == 98
+    assert table["customers"].tolist() == [5, 3, 1] + [0] * 11 + [1]  # (0, 7] holds 0 too; 100 is over 98
+    assert table["bin_end_days"].iloc[-1] == float("inf") and table["customers"].sum() == len(days)
+    labels = bin_labels(table)
+    assert labels[:2] == ["0–7 days", "7–14 days"] and labels[-1] == "over 98 days"
+    hours = bin_days(pd.Series([0.1, 0.2, 0.3]))  # 99th percentile 0.298 days = 7.2 h → 1-hour bins
+    assert bin_labels(hours)[0] == "0–1 h" and len(hours) == 8 and hours["customers"].sum() == 3
+    assert bin_days(pd.Series([], dtype=float)).empty

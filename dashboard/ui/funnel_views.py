@@ -31,13 +31,6 @@ def share_help(dataset, steps: list[str]) -> str:
     return text
 
 
-def default_breakdown(dataset) -> str:
-    """The first segment attribute the filters leave more than one value of (a breakdown by an attribute
-    filtered to one value would show a single bar)."""
-    pinned = {column for column, values in dataset.filters.segments if len(values) == 1}
-    return next((c for c in dataset.segments if c not in pinned), next(iter(dataset.segments)))
-
-
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"Step": table["step"], "Customers": table["customers"],
                          "% of step 1": table["pct_of_first"].map(_percent),

@@ -85,3 +85,10 @@ def show_problems() -> None:
     slot = st.session_state.pop(SLOT_KEY, None)
     if problems:
         (slot or st).warning("Some options in the link could not be used and were reset: " + plain(", ".join(problems)) + ".")
+
+
+def default_breakdown(dataset) -> str:
+    """The first segment attribute the filters leave more than one value of (a breakdown by an attribute
+    filtered to one value would show a single bar)."""
+    pinned = {column for column, values in dataset.filters.segments if len(values) == 1}
+    return next((c for c in dataset.segments if c not in pinned), next(iter(dataset.segments)))
