@@ -161,7 +161,10 @@ def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.
             inflow[(1, row.source)] = inflow.get((1, row.source), 0) + row.customers
     last = max((k[0] for k in nodes), default=1)
     keys = list(nodes)
-    labels = [plotly_text(v) for _, v in keys]
+    # plotly draws the last step's labels left of its nodes, over the labels of the step before: they are drawn
+    # instead as annotations right of the nodes, in a strip kept free beside the Sankey
+    right = 0.84 if last > 1 else 1.0
+    labels = ["" if s == last and last > 1 else plotly_text(v) for s, v in keys]
     node_colors = [colors.get(v, "#bbbbbb" if v in ("End", "Other") else "#8c9bb5") for _, v in keys]
     x = [0.001 + 0.998 * (s - 1) / max(last - 1, 1) for s, _ in keys]
     fullest = max(sum(1 for k in keys if k[0] == step) for step in {s for s, _ in keys}) if keys else 1
@@ -170,7 +173,7 @@ def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.
     y = _stacked_y(keys, inflow, pad / (height - 50))
     custom = [f"step {s}: {inflow.get((s, v), 0):,} customers ({inflow.get((s, v), 0) / total:.1%})" if total else "" for s, v in keys]
     fig = go.Figure(go.Sankey(
-        arrangement="snap",
+        arrangement="snap", domain=dict(x=[0, right], y=[0, 1]),
         node=dict(label=labels, color=node_colors, x=x, y=y, pad=pad, thickness=18, customdata=custom,
                   hovertemplate="%{label} — %{customdata}<extra></extra>"),
         link=dict(source=[nodes[(r.step, r.source)] for r in links.itertuples()],
@@ -180,6 +183,11 @@ def sankey_chart(links: pd.DataFrame, colors: dict[str, str], total: int) -> go.
                   hovertemplate="%{source.label} → %{target.label}: %{value:,} customers (%{customdata} of the view)<extra></extra>",
                   color="rgba(120,140,170,0.25)"),
     ))
+    if last > 1:
+        for (s, v), centre in zip(keys, y):
+            if s == last:
+                fig.add_annotation(x=right + 0.005, y=1 - centre, xref="paper", yref="paper", xanchor="left", yanchor="middle", showarrow=False,
+                                   text=plotly_text(v), font=dict(size=13, color="#444"))
     return _style(fig, height=height)
 
 

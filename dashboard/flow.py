@@ -128,6 +128,21 @@ def group_rare(paths: pd.DataFrame, min_share: float) -> pd.DataFrame:
     return paths.groupby(step_columns, dropna=False, as_index=False)[["customers", "converted"]].sum()
 
 
+RARE_SHARES = (0.01, 0.02, 0.05, 0.10)  # the thresholds "Group rare into Other" offers
+MAX_NODES_PER_STEP = 12  # more values than this in one step and the Sankey's labels run into each other
+
+
+def auto_rare_share(paths: pd.DataFrame, max_nodes: int = MAX_NODES_PER_STEP) -> float:
+    """The smallest of ``RARE_SHARES`` (or 0: none) that leaves every step with at most ``max_nodes`` values
+    besides "Other" (the largest threshold when none does)."""
+    for share in (0.0, *RARE_SHARES):
+        grouped = group_rare(paths, share)
+        steps = [c for c in grouped.columns if c.startswith("s") and c[1:].isdigit()]
+        if all(grouped[c].dropna().loc[lambda v: v != OTHER].nunique() <= max_nodes for c in steps):
+            return share
+    return RARE_SHARES[-1]
+
+
 def links_from_paths(paths: pd.DataFrame) -> pd.DataFrame:
     """Sankey links: step (the source's 1-based position), source, target, customers.
     A path that ends before the last step links to "End" once."""

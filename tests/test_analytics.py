@@ -201,3 +201,14 @@ def test_duration_bins_have_a_readable_width_and_an_open_tail():
     hours = bin_days(pd.Series([0.1, 0.2, 0.3]))  # 99th percentile 0.298 days = 7.2 h → 1-hour bins
     assert bin_labels(hours)[0] == "0–1 h" and len(hours) == 8 and hours["customers"].sum() == 3
     assert bin_days(pd.Series([], dtype=float)).empty
+
+
+def test_auto_rare_share_groups_only_when_a_step_has_too_many_values():
+    from dashboard.flow import auto_rare_share
+
+    # step 1: twelve values of 10 customers and two of 1 (1 / 122 = 0.8% of the step); step 2: one value
+    values = [f"v{i}" for i in range(12)] + ["rare a", "rare b"]
+    paths = pd.DataFrame({"s1": values, "s2": ["x"] * 14, "customers": [10] * 12 + [1, 1], "converted": 0})
+    assert auto_rare_share(paths) == 0.01  # under 1% → "Other": twelve values left
+    assert auto_rare_share(paths, max_nodes=11) == 0.10  # 2% and 5% still leave twelve (10 / 122 = 8.2%); 10% groups all
+    assert auto_rare_share(paths.iloc[:12]) == 0.0  # twelve values: nothing to group
