@@ -89,6 +89,7 @@ def breakdown_chart(table: pd.DataFrame, steps: list[str]) -> go.Figure:
                  category_orders={"step": [plotly_text(s) for s in steps]}, labels={"pct_of_first": "% of the segment's entrants", "step": "", "label": ""},
                  color_discrete_sequence=PALETTE)
     fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_yaxes(range=[0, 118], tickvals=[0, 20, 40, 60, 80, 100])  # headroom for the labels over 100% bars
     return _style(fig, height=460)
 
 

@@ -104,3 +104,19 @@ def test_sentiment_options_go_into_the_link_and_come_back(app, shared_store_dir,
     assert again.selectbox(key="opt_conversation").value == second and again.selectbox(key="opt_topic_channel").value == channel
     again.sidebar.multiselect(key="f_seg_region").set_value(["Asia-Pacific"]).run()  # the chosen conversation may leave the view
     assert not again.exception and not again.error
+
+
+def test_presentation_mode_draws_short_tables_as_large_text(app):
+    from dashboard import open_dataset
+    from dashboard.funnel import funnel
+
+    app.query_params["present"] = "1"
+    app.run()
+    app.switch_page("pages/2_Funnel.py").run()
+    assert not app.exception
+    expected = funnel(open_dataset("sample"))
+    shown = app.table[0].value  # st.table (text the projector CSS enlarges), not the canvas grid
+    assert shown["Customers"].tolist() == [f"{n:,}" for n in expected["customers"]]
+    assert shown["Step"].tolist() == expected["step"].tolist()
+    app.sidebar.toggle(key="jl_present").set_value(False).run()
+    assert not app.table and app.dataframe[0].value["Customers"].tolist() == expected["customers"].tolist()

@@ -116,9 +116,16 @@ PERCENT_COLUMNS = {"negative_share"}  # shares 0–1 shown as %
 PERCENT_POINTS_SUFFIX = "_pct"  # columns already on a 0–100 scale, shown with a % sign
 
 
+PROJECTOR_MAX_ROWS = 30  # in presentation mode, tables up to this long are drawn as text that the larger font enlarges
+
+
 def show_table(frame: pd.DataFrame, **options) -> None:
     """A table for readers: headers in words, counts with thousands separators, decimals rounded, times readable.
-    Columns already named for readers (anything but lower_snake_case) keep their names."""
+    Columns already named for readers (anything but lower_snake_case) keep their names. In presentation mode a
+    short table is drawn as plain text at the projector's font size (the interactive grid keeps its small font)."""
+    if presenting() and len(frame) <= PROJECTOR_MAX_ROWS:
+        st.table(readable_table(frame), border="horizontal", hide_index=True)
+        return
     shown, config = frame.copy(), {}
     for column in frame.columns:
         label = HEADERS.get(column) or (column.replace("_", " ").capitalize() if str(column).islower() else column)
@@ -136,3 +143,25 @@ def show_table(frame: pd.DataFrame, **options) -> None:
             config[label] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
         shown = shown.rename(columns={column: label})
     st.dataframe(shown, hide_index=True, column_config=config, **options)
+
+
+def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as text with the headers and number formats of :func:`show_table` (no index)."""
+    shown = pd.DataFrame(index=range(len(frame)))
+    for column in frame.columns:
+        label = HEADERS.get(column) or (column.replace("_", " ").capitalize() if str(column).islower() else column)
+        values = frame[column].reset_index(drop=True)
+        if column in PERCENT_COLUMNS:
+            text = values.map(lambda v: f"{v:.0%}")
+        elif str(column).endswith(PERCENT_POINTS_SUFFIX) and pd.api.types.is_numeric_dtype(values):
+            text = values.map(lambda v: f"{v:.1f}%")
+        elif pd.api.types.is_integer_dtype(values):
+            text = values.map("{:,}".format)
+        elif pd.api.types.is_float_dtype(values):
+            text = values.map(lambda v: f"{v:,.2f}")
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d %H:%M")
+        else:
+            text = values.astype(object)
+        shown[label] = text.where(values.notna(), "—")
+    return shown

@@ -30,6 +30,10 @@ html { font-size: 20px; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem; }
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1rem; }
+[data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th { font-size: 1rem; }
+[data-testid="stMain"] [data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap; overflow: visible; height: auto; mask-image: none; }
+[data-testid="stMain"] [data-testid="stMultiSelect"] [role="group"] { height: auto; max-height: none; }
+[data-testid="stSidebar"] { min-width: 24rem; }
 </style>"""
 
 
@@ -121,9 +125,13 @@ def projector_figure(fig):
     big.update_xaxes(tickfont=dict(size=18), title=dict(font=dict(size=20)))
     big.update_yaxes(tickfont=dict(size=18), title=dict(font=dict(size=20)))
     big.update_annotations(font=dict(size=18))
+    grouped = [t for t in big.data if t.type == "bar" and t.text is not None]
     for trace in big.data:
         if "textfont" in trace:
             trace.textfont.size = 18
+    if big.layout.barmode == "group" and len(grouped) >= 3:  # side-by-side labels would run into each other: turn them
+        for trace in grouped:
+            trace.textangle, trace.constraintext = -90, "none"
     return big
 
 
