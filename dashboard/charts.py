@@ -59,13 +59,14 @@ def _style(fig: go.Figure, height: int = 420) -> go.Figure:
 
 def touchpoints_over_time(table: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
     fig = px.bar(_texts(table, "channel"), x="period", y="touchpoints", color="channel", color_discrete_map=_keys(colors),
-                 labels={"period": "", "touchpoints": "Touchpoints"})
+                 category_orders={"channel": list(_keys(colors))}, labels={"period": "", "touchpoints": "Touchpoints"})
     return _style(fig)
 
 
 def channel_mix(table: pd.DataFrame, colors: dict[str, str], stage_order: list[str]) -> go.Figure:
     fig = px.bar(_texts(table, "stage", "channel"), x="share", y="stage", color="channel", orientation="h", color_discrete_map=_keys(colors),
-                 category_orders={"stage": [plotly_text(s) for s in stage_order]}, labels={"share": "Share of the stage's touchpoints", "stage": ""},
+                 category_orders={"stage": [plotly_text(s) for s in stage_order], "channel": list(_keys(colors))},
+                 labels={"share": "Share of the stage's touchpoints", "stage": ""},
                  custom_data=["touchpoints"])
     fig.update_traces(hovertemplate="%{y} · %{fullData.name}: %{x:.0%} (%{customdata[0]:,} touchpoints)<extra></extra>")
     fig.update_xaxes(tickformat=".0%")

@@ -22,6 +22,33 @@ def funnel_takeaway(table: pd.DataFrame) -> str | None:
             f"of the {int(table['customers'].iloc[0]):,} who entered reached {table['step'].iloc[-1]}.")
 
 
+def period_words(start: pd.Timestamp, freq: str) -> str:
+    """'March 2025', 'the week of 3 Mar 2025' or '3 Mar 2025' for a period starting at ``start``."""
+    if freq == "month":
+        return f"{start:%B %Y}"
+    return f"the week of {start:%-d %b %Y}" if freq == "week" else f"{start:%-d %b %Y}"
+
+
+def busiest_period_takeaway(over_time: pd.DataFrame, freq: str) -> str | None:
+    """'The busiest week was the week of 3 Nov 2025, with 1,206 touchpoints; web is the largest channel.'"""
+    if over_time.empty:
+        return None
+    by_period = over_time.groupby("period")["touchpoints"].sum()
+    channel = over_time.groupby("channel")["touchpoints"].sum().idxmax()
+    return (f"The busiest {freq} was {period_words(by_period.idxmax(), freq)}, with {by_period.max():,} touchpoints; "
+            f"{channel} is the largest channel.")
+
+
+def channel_mix_takeaway(mix: pd.DataFrame, stage_order: list[str]) -> str | None:
+    """'Leading channel per stage: awareness: paid ads (35%); consideration: web (40%); …' in stage order."""
+    if mix.empty:
+        return None
+    top = mix.loc[mix.groupby("stage")["share"].idxmax()]
+    rank = {s: i for i, s in enumerate(stage_order)}
+    top = top.sort_values("stage", key=lambda c: c.map(rank))
+    return "Leading channel per stage: " + "; ".join(f"{r.stage}: {r.channel} ({r.share:.0%})" for r in top.itertuples()) + "."
+
+
 def breakdown_takeaway(table: pd.DataFrame, test: dict) -> str | None:
     last = table.groupby("segment", sort=False).tail(1)
     judged = last[~last["too_small"]]
@@ -42,8 +69,7 @@ def cohort_takeaway(table: pd.DataFrame, freq: str, last_step: str) -> str:
     best = table.loc[table["conversion_rate"].idxmax()]
     if best["conversion_rate"] == 0:
         return f"No {freq}'s entrants have reached '{last_step}' in this view yet."
-    when = f"{best['cohort']:%B %Y}" if freq == "month" else f"the week of {best['cohort']:%-d %b %Y}"
-    return f"Best cohort: {when}, {best['conversion_rate']:.1f}% of {int(best['entered']):,} entrants."
+    return f"Best cohort: {period_words(best['cohort'], freq)}, {best['conversion_rate']:.1f}% of {int(best['entered']):,} entrants."
 
 
 def paths_takeaway(paths: pd.DataFrame) -> str | None:

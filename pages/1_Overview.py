@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.customers import conversion_stage
 from dashboard.overview import what_stands_out
+from dashboard.takeaways import busiest_period_takeaway, channel_mix_takeaway
 
 dataset = ui.active_dataset()
 st.title("Overview")
@@ -35,18 +36,15 @@ if dataset.has_stages:
 freq = ui.choice("Period", "period", ["day", "week", "month"], "week", widget="segmented_control")
 over_time = ui.compute("touchpoints_over_time", dataset, freq=freq)
 colors = charts.channel_colors(dataset.values("channel") + ["(none)"])
-by_period = over_time.groupby("period")["touchpoints"].sum()
 ui.chart_block(charts.touchpoints_over_time(over_time, colors), over_time, title="Touchpoints over time, by channel",
                caption=f"Counts touchpoints (events, not customers) per {freq} (UTC) and channel. Filters: {dataset.filters.describe()}.",
-               takeaway=f"The busiest {freq} began {by_period.idxmax():%Y-%m-%d} with {by_period.max():,} touchpoints; "
-                        f"{over_time.groupby('channel')['touchpoints'].sum().idxmax()} is the largest channel.",
+               takeaway=busiest_period_takeaway(over_time, freq),
                file_name=f"journey-touchpoints-by-{freq}", key="over_time")
 if dataset.has_stages:
     mix = ui.compute("channel_mix_by_stage", dataset)
-    top = mix.loc[mix.groupby("stage")["share"].idxmax()]
     ui.chart_block(charts.channel_mix(mix, colors, dataset.stage_order), mix, title="Channel mix by stage",
                    caption="Share of each stage's touchpoints by channel (events, not customers); each bar sums to 100%.",
-                   takeaway="Leading channel per stage: " + "; ".join(f"{r.stage}: {r.channel} ({r.share:.0%})" for r in top.itertuples()) + ".",
+                   takeaway=channel_mix_takeaway(mix, dataset.stage_order),
                    file_name="journey-channel-mix-by-stage", key="mix")
 ui.show_problems()
 ui.write_url(["period"])

@@ -212,3 +212,15 @@ def test_auto_rare_share_groups_only_when_a_step_has_too_many_values():
     assert auto_rare_share(paths) == 0.01  # under 1% → "Other": twelve values left
     assert auto_rare_share(paths, max_nodes=11) == 0.10  # 2% and 5% still leave twelve (10 / 122 = 8.2%); 10% groups all
     assert auto_rare_share(paths.iloc[:12]) == 0.0  # twelve values: nothing to group
+
+
+def test_overview_takeaways_name_the_period_in_words_and_follow_the_stage_order():
+    from dashboard.takeaways import busiest_period_takeaway, channel_mix_takeaway
+
+    over_time = pd.DataFrame({"period": pd.to_datetime(["2025-11-03", "2025-11-03", "2025-11-10"]),
+                              "channel": ["web", "email", "web"], "touchpoints": [700, 506, 900]})
+    assert busiest_period_takeaway(over_time, "week") == ("The busiest week was the week of 3 Nov 2025, with 1,206 touchpoints; "
+                                                          "web is the largest channel.")
+    mix = pd.DataFrame({"stage": ["awareness", "awareness", "advocacy"], "channel": ["ads", "web", "social"],
+                        "touchpoints": [7, 3, 5], "share": [0.7, 0.3, 1.0]})
+    assert channel_mix_takeaway(mix, ["awareness", "advocacy"]) == "Leading channel per stage: awareness: ads (70%); advocacy: social (100%)."

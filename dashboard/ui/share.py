@@ -28,7 +28,7 @@ html { font-size: 20px; }
 [data-testid="stMain"] h2, [data-testid="stMain"] h3 { font-size: 2rem; }
 [data-testid="stMetricValue"] { font-size: 2.2rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem; }
-[data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetricLabel"] *, [data-testid="stMetricValue"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1rem; }
 [data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th { font-size: 1rem; }
 [data-testid="stMain"] [data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap; overflow: visible; height: auto; mask-image: none; }
