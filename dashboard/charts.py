@@ -107,12 +107,6 @@ def cohort_chart(table: pd.DataFrame) -> go.Figure:
     return _style(fig)
 
 
-def histogram_chart(days: pd.Series, label: str) -> go.Figure:
-    fig = px.histogram(x=days, nbins=30, labels={"x": plotly_text(label), "count": "Customers"}, color_discrete_sequence=["#4C78A8"])
-    fig.update_layout(yaxis_title="Customers", bargap=0.05)
-    return _style(fig, height=360)
-
-
 def binned_histogram(table: pd.DataFrame, label: str) -> go.Figure:
     """Bars per bin of ``bin_days`` labelled as ranges ('7–14 days', 'over 210 days'), counts on the bars."""
     names = bin_labels(table)

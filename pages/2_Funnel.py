@@ -4,9 +4,8 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import charts, ui
-from dashboard.funnel import segment_test
 from dashboard.journeys import default_steps
-from dashboard.takeaways import breakdown_takeaway, funnel_takeaway
+from dashboard.takeaways import funnel_takeaway
 from dashboard.ui import funnel_views
 
 dataset = ui.active_dataset()
@@ -39,26 +38,18 @@ ui.chart_block(charts.funnel_chart(table, charts.stage_colors(dataset.stage_orde
                takeaway=funnel_takeaway(table), file_name=f"journey-funnel-{'in-order' if order == 'ordered' else 'any-order'}", key="funnel")
 ui.show_table(funnel_views.display_table(table))
 
-tabs = st.tabs(["Breakdown by segment", "Conversion over time", "Time to convert", "Who dropped?"])
-with tabs[0]:
-    if dataset.segments:
-        attribute = ui.choice("Break down by", "by", list(dataset.segments), ui.default_breakdown(dataset),
-                              format_func=dataset.segments.get)
-        breakdown = ui.compute("funnel_breakdown", dataset, attribute, steps, **options)
-        ui.chart_block(charts.breakdown_chart(breakdown, steps), breakdown,
-                       caption=f"% of each segment's entrants reaching each step; a customer's segment is its value at their first touchpoint. "
-                               f"Segments under 30 customers are flagged as too small to judge. {how}",
-                       takeaway=breakdown_takeaway(breakdown, segment_test(breakdown)), file_name=f"journey-funnel-by-{attribute}", key="breakdown")
-        small = breakdown.loc[breakdown["too_small"], "segment"].unique()
-        if len(small):
-            st.caption(ui.plain(f"Too small to judge (under 30 customers): {', '.join(map(str, small))}."))
-    else:
-        st.info("This dataset has no segment attributes to break down by.")
-with tabs[1]:
-    funnel_views.cohorts(dataset, steps, options, how)
-with tabs[2]:
-    funnel_views.time_to_convert(dataset, steps, options)
-with tabs[3]:
-    funnel_views.drill_down(dataset, steps, options)
+tabs = ui.tabs({"breakdown": "Breakdown by segment", "cohorts": "Conversion over time", "ttc": "Time to convert", "drill": "Who dropped?"})
+with tabs["breakdown"]:
+    if tabs["breakdown"].open:
+        funnel_views.breakdown(dataset, steps, options, how)
+with tabs["cohorts"]:
+    if tabs["cohorts"].open:
+        funnel_views.cohorts(dataset, steps, options, how)
+with tabs["ttc"]:
+    if tabs["ttc"].open:
+        funnel_views.time_to_convert(dataset, steps, options)
+with tabs["drill"]:
+    if tabs["drill"].open:
+        funnel_views.drill_down(dataset, steps, options)
 ui.show_problems()
-ui.write_url(["steps", "mode", "window", "by", "cohort", "drill", "outcome"])
+ui.write_url(["steps", "mode", "window", "tab", "by", "cohort", "drill", "outcome"])

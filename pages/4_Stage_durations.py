@@ -37,7 +37,7 @@ row = table[(table["from_stage"] == a) & (table["to_stage"] == b)].iloc[0]
 if hist.empty:
     st.info("No customer made this transition in order in this view.")
 else:
-    ui.chart_block(charts.binned_histogram(hist, f"Days from '{a}' to '{b}'"), hist,
+    ui.chart_block(charts.binned_histogram(hist, f"Time from '{a}' to '{b}'"), hist,
                    caption=f"{int(row['customers']):,} customers with both stages in order, each counted once; "
                            f"{charts.bins_note(hist)}",
                    takeaway=f"Median {readable_duration(row['median'])}; half of the customers take between "

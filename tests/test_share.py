@@ -120,3 +120,19 @@ def test_presentation_mode_draws_short_tables_as_large_text(app):
     assert shown["Step"].tolist() == expected["step"].tolist()
     app.sidebar.toggle(key="jl_present").set_value(False).run()
     assert not app.table and app.dataframe[0].value["Customers"].tolist() == expected["customers"].tolist()
+
+
+def test_the_funnel_tab_is_kept_in_the_link_and_only_the_open_tab_is_computed(app):
+    app.query_params["tab"] = "drill"
+    app.run()
+    app.switch_page("pages/2_Funnel.py").run()
+    assert not app.exception and not app.warning
+    assert link(app) == "/Funnel?tab=drill"
+    keys = {w.key for w in app.selectbox}
+    assert "opt_drill" in keys and "opt_by" not in keys  # the breakdown tab is closed: not computed
+    app.query_params.clear()
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    fresh.query_params["tab"] = "sideways"
+    fresh.run()
+    fresh.switch_page("pages/2_Funnel.py").run()
+    assert "tab\\=sideways" in fresh.warning[0].value and "opt_by" in {w.key for w in fresh.selectbox}

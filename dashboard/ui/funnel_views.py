@@ -6,11 +6,13 @@ import streamlit as st
 
 from .. import charts
 from ..customers import conversion_stage
-from ..takeaways import cohort_takeaway
+from ..durations import bin_days
+from ..funnel import segment_test
+from ..takeaways import breakdown_takeaway, cohort_takeaway
 from .cache import compute
 from .common import chart_block, download_csv, show_table
 from .errors import plain
-from .options import choice
+from .options import choice, default_breakdown
 
 
 def counting_rule(order: str, window_days: int, filters: str, entered: int, first_step: str) -> str:
@@ -42,6 +44,22 @@ def _percent(value: float) -> str:
     return "—" if pd.isna(value) else f"{value:.1f}%"
 
 
+def breakdown(dataset, steps, options, how) -> None:
+    """Side-by-side funnels per value of one segment attribute, with the chi-square verdict."""
+    if not dataset.segments:
+        st.info("This dataset has no segment attributes to break down by.")
+        return
+    attribute = choice("Break down by", "by", list(dataset.segments), default_breakdown(dataset), format_func=dataset.segments.get)
+    table = compute("funnel_breakdown", dataset, attribute, steps, **options)
+    chart_block(charts.breakdown_chart(table, steps), table,
+                caption=f"% of each segment's entrants reaching each step; a customer's segment is its value at their first touchpoint. "
+                        f"Segments under 30 customers are flagged as too small to judge. {how}",
+                takeaway=breakdown_takeaway(table, segment_test(table)), file_name=f"journey-funnel-by-{attribute}", key="breakdown")
+    small = table.loc[table["too_small"], "segment"].unique()
+    if len(small):
+        st.caption(plain(f"Too small to judge (under 30 customers): {', '.join(map(str, small))}."))
+
+
 def cohorts(dataset, steps, options, how) -> None:
     freq = choice("Cohort", "cohort", ["week", "month"], "month", widget="segmented_control")
     table = compute("conversion_over_time", dataset, steps, freq=freq, **options)
@@ -60,8 +78,10 @@ def time_to_convert(dataset, steps, options) -> None:
         st.info(f"No customer reached '{plain(steps[-1])}' in this view.")
         return
     days = table["seconds"] / 86400
-    chart_block(charts.histogram_chart(days, f"Days from '{steps[0]}' to '{steps[-1]}'"), table.assign(days=days),
-                caption=f"Customers who reached the last step, '{steps[-1]}', only ({len(table):,} customers): time from entering at '{steps[0]}' to reaching '{steps[-1]}'.",
+    bins = bin_days(days)
+    chart_block(charts.binned_histogram(bins, f"Time from '{steps[0]}' to '{steps[-1]}'"), table.assign(days=days),
+                caption=f"Customers who reached the last step, '{steps[-1]}', only ({len(table):,} customers): time from entering at "
+                        f"'{steps[0]}' to reaching '{steps[-1]}'; {charts.bins_note(bins)}",
                 takeaway=f"Half of the customers who reached '{steps[-1]}' took {days.median():.1f} days or less; 1 in 10 took more than {days.quantile(0.9):.1f} days.",
                 file_name="journey-time-to-convert", key="ttc")
 

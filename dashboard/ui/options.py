@@ -87,6 +87,24 @@ def show_problems() -> None:
         (slot or st).warning("Some options in the link could not be used and were reset: " + plain(", ".join(problems)) + ".")
 
 
+def tabs(labels: dict[str, str], url_key: str = "tab") -> dict[str, object]:
+    """Tabs whose selection is kept in the URL under ``url_key`` (an id of ``labels``, id → label; the first left out).
+    Returns id → tab container; only the open one's ``.open`` is True, so hidden tabs need not be computed."""
+    ids, widget_key = list(labels), f"opt_{url_key}"
+    by_label = {label: tab_id for tab_id, label in labels.items()}
+    if widget_key not in st.session_state:
+        raw = page_param(url_key)
+        if raw is not None and raw not in labels:
+            _note(f"{url_key}={raw}")
+        default = labels.get(raw, labels[ids[0]])
+    else:
+        default = st.session_state[widget_key]
+    containers = st.tabs(list(labels.values()), key=widget_key, default=default, on_change="rerun")
+    chosen = by_label.get(st.session_state.get(widget_key) or default, ids[0])
+    set_page_param(url_key, chosen, ids[0])
+    return dict(zip(ids, containers))
+
+
 def default_breakdown(dataset) -> str:
     """The first segment attribute the filters leave more than one value of (a breakdown by an attribute
     filtered to one value would show a single bar)."""
