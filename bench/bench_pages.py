@@ -32,17 +32,20 @@ from dashboard import durations, flow, funnel  # noqa: E402
 from dashboard.engine import drop_shared  # noqa: E402
 
 STEPS = ["awareness", "consideration", "conversion", "retention", "advocacy"]
+BREAKDOWN = "by"  # stands for the attribute the page breaks down by by default (see ``page_calls``)
 PAGES = {  # the analytics calls each page makes, as (name, args, options) for the app's cache wrapper
     "Overview": [("kpis", (), {}), ("funnel", (), {}), ("stage_durations", (), {}), ("segment_conversion", (), {}),
                  ("touchpoints_over_time", (), {"freq": "week"}), ("channel_mix_by_stage", (), {})],
-    "Funnel": [("funnel", (STEPS,), {"order": "ordered", "window": None, "dimension": "stage"}),
-               ("funnel_breakdown", ("region", STEPS), {"order": "ordered", "window": None, "dimension": "stage"}),
-               ("conversion_over_time", (STEPS,), {"freq": "month", "order": "ordered", "window": None, "dimension": "stage"}),
-               ("time_to_convert", (STEPS,), {"order": "ordered", "window": None, "dimension": "stage"}),
-               ("step_customers", (1, STEPS), {"outcome": "dropped", "order": "ordered", "window": None, "dimension": "stage"})],
+    "Funnel": [("funnel", (STEPS,), {"order": "ordered", "window": None, "dimension": "stage"}),  # and its open tab, the breakdown
+               ("funnel_breakdown", (BREAKDOWN, STEPS), {"order": "ordered", "window": None, "dimension": "stage"})],
     "Flow": [("path_counts", (), {"dimension": "stage", "max_steps": 5, "collapse_repeats": True, "anchor": None, "anchor_mode": "start"})],
     "Stage durations": [("stage_durations", (), {}), ("duration_histogram", ("awareness", "consideration"), {}),
                         ("stage_durations", (), {"by": "region"})],
+}
+FUNNEL_TABS = {  # the Funnel's other tabs: computed only when opened (after the page, so its funnel is shared)
+    "Conversion over time": ("conversion_over_time", (STEPS,), {"freq": "month", "order": "ordered", "window": None, "dimension": "stage"}),
+    "Time to convert": ("time_to_convert", (STEPS,), {"order": "ordered", "window": None, "dimension": "stage"}),
+    "Who dropped?": ("step_customers", (1, STEPS), {"outcome": "dropped", "order": "ordered", "window": None, "dimension": "stage"}),
 }
 COMBOS = {
     "unfiltered": FilterState(),
@@ -105,14 +108,18 @@ def main() -> None:
         print(f"{args.rows:,} touchpoints, {dataset.quality['customers']:,} customers; loaded in {load_s:.1f} s "
               f"(peak memory so far {peak_mb():.0f} MB)\n")
         rows, ours = [], {}
+        tabs = []
         for combo, state in COMBOS.items():  # the engine first, so its peak memory is measured without the pandas copy
             filtered = dataset.filter(state)
-            for page, calls in PAGES.items():
+            for page in PAGES:
+                calls = page_calls(page, filtered)
                 drop_shared()  # each page as the first one opened with these filters: nothing shared from another page
                 engine_s, _ = timed(lambda: [ANALYTICS[n](filtered, *a, **o) for n, a, o in calls])
                 [compute(n, filtered, *a, **o) for n, a, o in calls]  # first visit fills the app's cache
                 cached_s, _ = timed(lambda: [compute(n, filtered, *a, **o) for n, a, o in calls])
                 rows.append((page, combo, engine_s, cached_s))
+                if page == "Funnel":
+                    tabs.append((combo, {tab: timed(lambda: ANALYTICS[n](filtered, *a, **o))[0] for tab, (n, a, o) in FUNNEL_TABS.items()}))
             ours[combo] = numbers(filtered)
         engine_peak = peak_mb()
         columns = ["customer_key", "ts", "stage", "stage_rank", "row_id", "channel", "region"]
@@ -131,11 +138,23 @@ def main() -> None:
             met += ok
             print(f"| {page} | {combo} | {engine_s:.2f} | {target:.1f} | {'yes' if ok else 'no'} | {cached_s:.4f} | {pandas_s:.2f} "
                   f"| {pandas_s / engine_s:.1f}x | {same} |", flush=True)
+        print("\nFunnel tabs, each computed when opened (seconds, after the page with the same filters):\n")
+        print("| filters | " + " | ".join(FUNNEL_TABS) + " |")
+        print("|---|" + "---:|" * len(FUNNEL_TABS))
+        for combo, times in tabs:
+            print(f"| {combo} | " + " | ".join(f"{times[t]:.2f}" for t in FUNNEL_TABS) + " |")
         print(f"\ntargets met: {met} of {len(rows)} (new filters under {target_seconds(1.0):.1f} s, under "
               f"{target_seconds(0.0):.1f} s when they keep 5% of the touchpoints or fewer; cache under {CACHED_TARGET_S} s)")
         print(f"\npeak memory: {engine_peak:.0f} MB for loading and every page above (the app's work; target under "
               f"{PEAK_TARGET_MB:,} MB: {'met' if engine_peak < PEAK_TARGET_MB else 'not met'}); "
               f"{peak_mb():.0f} MB with the pandas baseline's copy of the data")
+
+
+def page_calls(page: str, dataset) -> list[tuple]:
+    """The page's analytics calls for ``dataset``'s filters (the breakdown attribute the page would pick)."""
+    from dashboard.ui.options import default_breakdown
+
+    return [(n, tuple(default_breakdown(dataset) if v == BREAKDOWN else v for v in a), o) for n, a, o in PAGES[page]]
 
 
 CACHED_TARGET_S = 0.1
