@@ -128,40 +128,50 @@ def show_table(frame: pd.DataFrame, **options) -> None:
         return
     shown, config = frame.copy(), {}
     for column in frame.columns:
-        label = HEADERS.get(column) or (column.replace("_", " ").capitalize() if str(column).islower() else column)
-        values = frame[column]
-        if column in PERCENT_COLUMNS:
-            config[label] = st.column_config.NumberColumn(format="percent")
-        elif str(column).endswith(PERCENT_POINTS_SUFFIX) and pd.api.types.is_numeric_dtype(values):
-            config[label] = st.column_config.NumberColumn(format="%.1f%%")
-        elif pd.api.types.is_integer_dtype(values):
-            config[label] = st.column_config.NumberColumn(format="localized")
-        elif pd.api.types.is_float_dtype(values):
-            config[label] = st.column_config.NumberColumn(format="%.2f")
-        elif pd.api.types.is_datetime64_any_dtype(values):
+        label, kind = _label(column), _kind(column, frame[column])
+        if kind == "time":
+            values = frame[column]
             shown[column] = values.dt.tz_convert(None) if getattr(values.dt, "tz", None) is not None else values
             config[label] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+        elif kind != "text":
+            config[label] = st.column_config.NumberColumn(format=GRID_FORMATS[kind])
         shown = shown.rename(columns={column: label})
     st.dataframe(shown, hide_index=True, column_config=config, **options)
+
+
+GRID_FORMATS = {"share": "percent", "points": "%.1f%%", "count": "localized", "decimal": "%.2f"}
+TEXT_FORMATS = {"share": "{:.0%}", "points": "{:.1f}%", "count": "{:,}", "decimal": "{:,.2f}"}
 
 
 def readable_table(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` as text with the headers and number formats of :func:`show_table` (no index)."""
     shown = pd.DataFrame(index=range(len(frame)))
     for column in frame.columns:
-        label = HEADERS.get(column) or (column.replace("_", " ").capitalize() if str(column).islower() else column)
-        values = frame[column].reset_index(drop=True)
-        if column in PERCENT_COLUMNS:
-            text = values.map(lambda v: f"{v:.0%}")
-        elif str(column).endswith(PERCENT_POINTS_SUFFIX) and pd.api.types.is_numeric_dtype(values):
-            text = values.map(lambda v: f"{v:.1f}%")
-        elif pd.api.types.is_integer_dtype(values):
-            text = values.map("{:,}".format)
-        elif pd.api.types.is_float_dtype(values):
-            text = values.map(lambda v: f"{v:,.2f}")
-        elif pd.api.types.is_datetime64_any_dtype(values):
+        values, kind = frame[column].reset_index(drop=True), _kind(column, frame[column])
+        if kind == "time":
             text = values.dt.strftime("%Y-%m-%d %H:%M")
-        else:
+        elif kind == "text":
             text = values.astype(object)
-        shown[label] = text.where(values.notna(), "—")
+        else:
+            text = values.map(lambda v, f=TEXT_FORMATS[kind]: f.format(v) if pd.notna(v) else v)
+        shown[_label(column)] = text.where(values.notna(), "—")
     return shown
+
+
+def _label(column) -> str:
+    return HEADERS.get(column) or (column.replace("_", " ").capitalize() if str(column).islower() else column)
+
+
+def _kind(column, values: pd.Series) -> str:
+    """How a column is shown: share (0–1 as %), points (0–100 with a % sign), count, decimal, time or text."""
+    if column in PERCENT_COLUMNS:
+        return "share"
+    if str(column).endswith(PERCENT_POINTS_SUFFIX) and pd.api.types.is_numeric_dtype(values):
+        return "points"
+    if pd.api.types.is_integer_dtype(values):
+        return "count"
+    if pd.api.types.is_float_dtype(values):
+        return "decimal"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "time"
+    return "text"
