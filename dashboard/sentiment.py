@@ -110,7 +110,8 @@ def worst_sentences(turns: pd.DataFrame, conversation_id: str, limit: int = 3) -
 
 def negative_topics(turns: pd.DataFrame, conversations: pd.DataFrame, *, topics: int = 5, terms: int = 6) -> pd.DataFrame:
     """What negative customer turns are about: TF-IDF + NMF. Columns topic, top_terms, turns, example_1,
-    example_2 (the two turns most typical of the topic). Empty with fewer than 20 negative turns."""
+    example_2 (the two different turns most typical of the topic; example_2 empty when all its turns say the same).
+    Empty with fewer than 20 negative turns."""
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -135,8 +136,8 @@ def negative_topics(turns: pd.DataFrame, conversations: pd.DataFrame, *, topics:
         members = np.where(assigned == t)[0]
         if not len(members):
             continue
-        best = members[np.argsort(-weights[members, t])][:2]
-        examples = [chosen["text"].iloc[i][:300] for i in best] + ["", ""]
+        ranked_texts = (chosen["text"].iloc[i][:300] for i in members[np.argsort(-weights[members, t], kind="stable")])
+        examples = list(dict.fromkeys(ranked_texts))[:2] + ["", ""]  # two different turns (the same words often recur)
         rows.append({"topic": t + 1, "top_terms": ", ".join(vocabulary[np.argsort(-model.components_[t])[:terms]]),
                      "turns": int(len(members)), "example_1": examples[0], "example_2": examples[1]})
     ranked = pd.DataFrame(rows, columns=columns).sort_values("turns", ascending=False, kind="stable").reset_index(drop=True)

@@ -61,7 +61,7 @@ stage_at = ui.choice("Stage at the time", "topic_stage", [""] + sorted(conversat
 channel = ui.choice("Channel", "topic_channel", [""] + sorted(conversations["channel"].dropna().unique()), "", container=c2,
                     format_func=lambda v: v or "All channels")
 topics = ui.compute("negative_topics_in_view", dataset, stage_at or None, channel or None)
-ui.show_table(topics, width="stretch")
+ui.show_table(topics, wrap=True)  # the example turns are read in full
 st.caption("Topics of negative customer turns (TF-IDF + NMF); examples are the turns most typical of each topic.")
 outcomes = ui.compute("tone_outcomes_in_view", dataset)
 st.subheader("Tone and outcomes")

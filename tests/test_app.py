@@ -242,3 +242,15 @@ def test_hostile_text_from_files_is_shown_as_text(app, shared_store_dir, tmp_pat
     app.switch_page("pages/9_Data.py").run()
     assert not app.exception
     assert not any("<script>" in m.value or "](http" in m.value for m in app.markdown)
+
+
+def test_sentiment_topics_show_the_example_turns_in_full(app):
+    from dashboard.ui.cache import ANALYTICS
+
+    app.run()
+    app.switch_page("pages/5_Sentiment.py").run()
+    assert not app.exception
+    expected = ANALYTICS["negative_topics_in_view"](open_dataset("sample"), None, None)
+    shown = app.table[0].value  # plain text that wraps, not the grid that cuts long cells
+    assert shown["Example 1"].tolist() == expected["example_1"].tolist()
+    assert shown["Turns"].tolist() == [f"{n:,}" for n in expected["turns"]]

@@ -152,3 +152,19 @@ def test_attached_conversations_get_the_stage_at_their_time(journeys_with_calls)
     assert trajectory(conversations)["all_conversations"].tolist() == [4, 0, 0, 0]
     shown = conversations_in_view(dataset.filter(segments={"region": ["EU"]}))
     assert sorted(shown["conversation_id"]) == ["a", "b"] and set(shown["region"]) == {"EU"}
+
+
+def test_negative_topics_count_turns_per_topic_and_give_two_different_examples():
+    from dashboard.sentiment import negative_topics
+
+    billing = ["I was charged twice on my bill"] * 15 + ["my bill charged me twice again"] * 5
+    crashes = ["the app keeps crashing on login"] * 20
+    texts = billing + crashes
+    turns = pd.DataFrame({"conversation_id": [f"c{i}" for i in range(len(texts))], "speaker": "customer", "label": "negative",
+                          "text": texts})
+    topics = negative_topics(turns, pd.DataFrame({"conversation_id": turns["conversation_id"]}), topics=2)
+    assert sorted(topics["turns"].tolist()) == [20, 20] and topics["turns"].sum() == 40
+    bill = topics[topics["top_terms"].str.contains("charged")].iloc[0]
+    assert {bill["example_1"], bill["example_2"]} == {"I was charged twice on my bill", "my bill charged me twice again"}
+    crash = topics[topics["top_terms"].str.contains("crashing")].iloc[0]
+    assert crash["example_1"] == "the app keeps crashing on login" and crash["example_2"] == ""  # all its turns say the same

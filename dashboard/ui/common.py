@@ -119,11 +119,12 @@ PERCENT_POINTS_SUFFIX = "_pct"  # columns already on a 0–100 scale, shown with
 PROJECTOR_MAX_ROWS = 30  # in presentation mode, tables up to this long are drawn as text that the larger font enlarges
 
 
-def show_table(frame: pd.DataFrame, **options) -> None:
+def show_table(frame: pd.DataFrame, *, wrap: bool = False, **options) -> None:
     """A table for readers: headers in words, counts with thousands separators, decimals rounded, times readable.
-    Columns already named for readers (anything but lower_snake_case) keep their names. In presentation mode a
-    short table is drawn as plain text at the projector's font size (the interactive grid keeps its small font)."""
-    if presenting() and len(frame) <= PROJECTOR_MAX_ROWS:
+    Columns already named for readers (anything but lower_snake_case) keep their names. ``wrap``, and in presentation
+    mode any short table: drawn as plain text, long texts wrapped and at the page's font size (the interactive grid
+    cuts long texts and keeps its small font)."""
+    if wrap or (presenting() and len(frame) <= PROJECTOR_MAX_ROWS):
         st.table(readable_table(frame), border="horizontal", hide_index=True)
         return
     shown, config = frame.copy(), {}
