@@ -76,7 +76,9 @@ def channel_mix(table: pd.DataFrame, colors: dict[str, str], stage_order: list[s
 def funnel_chart(table: pd.DataFrame, colors: dict[str, str] | None = None) -> go.Figure:
     """Horizontal funnel: customers per step with the count and % of step 1 on each bar."""
     text = [f"{c:,} ({p:.1f}%)" for c, p in zip(table["customers"], table["pct_of_first"].fillna(0))]
-    fig = go.Figure(go.Funnel(y=table["step"].map(plotly_text), x=table["customers"], text=text, textinfo="text",
+    widest = max(int(table["customers"].max()), 1)
+    inside = ["inside" if c / widest >= 0.25 else "outside" for c in table["customers"]]  # a narrow bar's label goes beside it
+    fig = go.Figure(go.Funnel(y=table["step"].map(plotly_text), x=table["customers"], text=text, textinfo="text", textposition=inside,
                               marker=dict(color=[(colors or {}).get(s, "#4C78A8") for s in table["step"]]),
                               hovertemplate="%{y}: %{x:,} customers<extra></extra>"))
     fig.update_yaxes(automargin=True)
@@ -94,15 +96,15 @@ def breakdown_chart(table: pd.DataFrame, steps: list[str]) -> go.Figure:
     return _style(fig, height=460)
 
 
-def cohort_chart(table: pd.DataFrame) -> go.Figure:
+def cohort_chart(table: pd.DataFrame, last_step: str = "the last step") -> go.Figure:
     """Customers entering per cohort (bars, left axis) and their conversion rate (line, right axis, drawn on top)."""
     fig = go.Figure()
     fig.add_bar(x=table["cohort"], y=table["entered"], name="Customers entering", marker_color="#c9d6ea",
                 hovertemplate="%{x|%Y-%m-%d}: %{y:,} entered<extra></extra>")
-    fig.add_scatter(x=table["cohort"], y=table["conversion_rate"], name="Conversion rate", mode="lines+markers", yaxis="y2",
+    fig.add_scatter(x=table["cohort"], y=table["conversion_rate"], name=plotly_text(f"Reached {last_step} (%)"), mode="lines+markers", yaxis="y2",
                     line=dict(color="#2f6fdf", width=3), hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}%<extra></extra>")
     fig.update_layout(yaxis=dict(title="Customers entering", rangemode="tozero", tickformat=",d"),
-                      yaxis2=dict(title="Conversion rate (%)", overlaying="y", side="right", showgrid=False, rangemode="tozero",
+                      yaxis2=dict(title=plotly_text(f"Reached {last_step} (%)"), overlaying="y", side="right", showgrid=False, rangemode="tozero",
                                   tickmode="auto", nticks=6, ticksuffix="%"))
     return _style(fig)
 

@@ -98,7 +98,7 @@ def trajectory(conversations: pd.DataFrame) -> pd.DataFrame:
 
 def most_negative(conversations: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     """The conversations with the lowest customer tone (their change from first to last quarter beside the word)."""
-    columns = ["conversation_id", "customer_tone", "agent_tone", "negative_share", "shift", "change", "stage_at", "channel", "timestamp", "customer_id"]
+    columns = ["conversation_id", "customer_tone", "negative_share", "shift", "change", "stage_at", "channel", "timestamp", "customer_id"]
     return conversations.dropna(subset=["customer_tone"]).nsmallest(limit, "customer_tone")[columns].reset_index(drop=True)
 
 

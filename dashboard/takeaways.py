@@ -34,15 +34,17 @@ def busiest_period_takeaway(over_time: pd.DataFrame, freq: str) -> str | None:
     if over_time.empty:
         return None
     by_period = over_time.groupby("period")["touchpoints"].sum()
-    channel = over_time.groupby("channel")["touchpoints"].sum().idxmax()
-    return (f"The busiest {freq} was {period_words(by_period.idxmax(), freq)}, with {by_period.max():,} touchpoints; "
-            f"{channel} is the largest channel.")
+    channels = over_time.groupby("channel")["touchpoints"].sum()
+    text = f"The busiest {freq} was {period_words(by_period.idxmax(), freq)}, with {by_period.max():,} touchpoints"
+    return text + (f"; {channels.idxmax()} is the largest channel." if len(channels) > 1 else ".")
 
 
 def channel_mix_takeaway(mix: pd.DataFrame, stage_order: list[str]) -> str | None:
     """'Leading channel per stage: awareness: paid ads (35%); consideration: web (40%); …' in stage order."""
     if mix.empty:
         return None
+    if mix["channel"].nunique() == 1:
+        return f"Every touchpoint in view is {mix['channel'].iloc[0]}, in every stage."
     top = mix.loc[mix.groupby("stage")["share"].idxmax()]
     rank = {s: i for i, s in enumerate(stage_order)}
     top = top.sort_values("stage", key=lambda c: c.map(rank))
@@ -90,3 +92,15 @@ def durations_takeaway(table: pd.DataFrame) -> str | None:
     if table["out_of_order"].sum():
         text += f" {int(table['out_of_order'].sum()):,} customer transitions happened out of order and are not in the figures."
     return text
+
+
+def tone_over_time_takeaway(table: pd.DataFrame, freq: str, min_conversations: int = 30) -> str | None:
+    """The periods with the lowest and highest mean customer tone, among periods with at least
+    ``min_conversations`` scored conversations (a few conversations swing a mean)."""
+    judged = table[table["conversations"] >= min_conversations]
+    if len(judged) < 2:
+        return f"Too few {freq}s with {min_conversations} or more scored conversations to compare."
+    low, high = judged.loc[judged["customer_tone"].idxmin()], judged.loc[judged["customer_tone"].idxmax()]
+    return (f"Lowest tone: {period_words(low['period'], freq)} ({low['customer_tone']:+.2f}, {int(low['conversations']):,} "
+            f"conversations); highest: {period_words(high['period'], freq)} ({high['customer_tone']:+.2f}, "
+            f"{int(high['conversations']):,}).")

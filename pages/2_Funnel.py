@@ -38,7 +38,8 @@ ui.chart_block(charts.funnel_chart(table, charts.stage_colors(dataset.stage_orde
                takeaway=funnel_takeaway(table), file_name=f"journey-funnel-{'in-order' if order == 'ordered' else 'any-order'}", key="funnel")
 ui.show_table(funnel_views.display_table(table))
 
-tabs = ui.tabs({"breakdown": "Breakdown by segment", "cohorts": "Conversion over time", "ttc": "Time to convert", "drill": "Who dropped?"})
+tabs = ui.tabs({"breakdown": "Breakdown by segment", "cohorts": "By month or week of entry", "ttc": f"Time to reach {steps[-1]}",
+                "drill": "Who dropped?"})
 with tabs["breakdown"]:
     if tabs["breakdown"].open:
         funnel_views.breakdown(dataset, steps, options, how)

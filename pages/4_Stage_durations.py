@@ -21,6 +21,8 @@ ui.key_figures([("Customers with a transition", f"{int(table['customers'].max())
                 ("Out of order", f"{int(table['out_of_order'].sum()):,}", "Customer transitions whose next stage came first.")])
 how = ("Time from a customer's first touchpoint in a stage to their first touchpoint in the next stage of the stage order, "
        "unique customers who have both; customers whose next stage came first are counted as out of order and left out. "
+       "Every customer with both stages counts, whatever came before, so a transition can have more customers than "
+       f"the Funnel's step (which counts only customers who went through every earlier step in order). "
        f"Quantiles interpolate linearly. Filters: {dataset.filters.describe()}.")
 ui.chart_block(charts.durations_box(table[table["customers"] > 0], charts.stage_colors(dataset.stage_order)), table,
                caption=how, takeaway=durations_takeaway(table), file_name="journey-stage-durations", key="durations")
@@ -44,7 +46,7 @@ else:
                             f"{readable_duration(row['p25'])} and {readable_duration(row['p75'])}.",
                    file_name=f"journey-duration-{a}-to-{b}", key="hist")
 if dataset.segments:
-    by = ui.choice("Break down by", "by", list(dataset.segments), ui.default_breakdown(dataset), format_func=dataset.segments.get)
+    by = ui.breakdown_choice(dataset)
     split = ui.compute("stage_durations", dataset, by=by)
     ui.show_table(split.assign(**{c: split[c].map(readable_duration) for c in ("p25", "median", "p75", "p90")}), width="stretch")
     st.caption("A customer's segment is its value at their first touchpoint in view.")

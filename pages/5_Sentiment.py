@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import charts, sentiment as tone, ui
+from dashboard.takeaways import tone_over_time_takeaway
 from dashboard.ui import sentiment_views as views
 
 dataset = ui.active_dataset()
@@ -39,7 +40,7 @@ if len(grouped):
 freq = ui.choice("Tone over time by", "tone_period", ["week", "month"], "month", widget="segmented_control")
 over_time = tone.tone_over_time(conversations, freq)
 ui.chart_block(charts.tone_over_time_chart(over_time), over_time, caption=f"Mean customer tone per {freq} of the conversation (UTC). {how}",
-               takeaway=None, file_name=f"journey-tone-by-{freq}", key="time")
+               takeaway=tone_over_time_takeaway(over_time, freq), file_name=f"journey-tone-by-{freq}", key="time")
 path = tone.trajectory(conversations)
 st.subheader("Within the conversation")
 ui.chart_block(charts.trajectory_chart(path), path,
@@ -49,7 +50,7 @@ ui.chart_block(charts.trajectory_chart(path), path,
 turns = views.stored_turns(dataset.id, str(dataset.manifest.get("updated_at")))
 st.subheader("Most negative conversations")
 negative = tone.most_negative(conversations)
-ui.show_table(negative, width="stretch")
+ui.show_table(views.negative_conversations_table(negative), wrap=True)
 ids = negative["conversation_id"].astype(str).tolist()
 chosen = ui.choice("Read a conversation", "conversation", ids, ids[0] if ids else "") if ids else None
 if chosen:
@@ -68,9 +69,10 @@ st.subheader("Tone and outcomes")
 ui.show_table(outcomes)
 st.caption("Customers by the tone of their first conversation in view, and the share who reached the conversion stage "
            "(and the stage after it, where there is one) at or after that conversation.")
-c1, c2 = st.columns(2)
-ui.download_csv("Download conversations (CSV)", conversations, what="journey-conversations-tone", key="dl_conv", container=c1)
-ui.download_csv("Download scored turns (CSV)", turns[turns["conversation_id"].isin(conversations["conversation_id"])],
-                what="journey-scored-turns", key="dl_turns", container=c2)
+if not ui.presenting():  # like the exports under the charts
+    c1, c2 = st.columns(2)
+    ui.download_csv("Download conversations (CSV)", conversations, what="journey-conversations-tone", key="dl_conv", container=c1)
+    ui.download_csv("Download scored turns (CSV)", turns[turns["conversation_id"].isin(conversations["conversation_id"])],
+                    what="journey-scored-turns", key="dl_turns", container=c2)
 ui.show_problems()
 ui.write_url(["tone_by", "tone_period", "conversation", "topic_stage", "topic_channel"])

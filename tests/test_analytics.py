@@ -224,3 +224,17 @@ def test_overview_takeaways_name_the_period_in_words_and_follow_the_stage_order(
     mix = pd.DataFrame({"stage": ["awareness", "awareness", "advocacy"], "channel": ["ads", "web", "social"],
                         "touchpoints": [7, 3, 5], "share": [0.7, 0.3, 1.0]})
     assert channel_mix_takeaway(mix, ["awareness", "advocacy"]) == "Leading channel per stage: awareness: ads (70%); advocacy: social (100%)."
+    one = over_time[over_time["channel"] == "web"]  # a filter keeping one channel: nothing to compare
+    assert busiest_period_takeaway(one, "month") == "The busiest month was November 2025, with 900 touchpoints."
+    assert channel_mix_takeaway(mix.assign(channel="email"), ["awareness", "advocacy"]) == "Every touchpoint in view is email, in every stage."
+
+
+def test_tone_over_time_takeaway_compares_periods_with_enough_conversations():
+    from dashboard.takeaways import tone_over_time_takeaway
+
+    table = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
+                          "conversations": [40, 5, 31], "customer_tone": [0.20, -0.90, 0.05]})
+    # February has the lowest mean but only 5 conversations: not judged
+    assert tone_over_time_takeaway(table, "month") == ("Lowest tone: March 2025 (+0.05, 31 conversations); "
+                                                       "highest: January 2025 (+0.20, 40).")
+    assert tone_over_time_takeaway(table.iloc[:2], "month").startswith("Too few months")

@@ -251,6 +251,16 @@ def test_sentiment_topics_show_the_example_turns_in_full(app):
     app.switch_page("pages/5_Sentiment.py").run()
     assert not app.exception
     expected = ANALYTICS["negative_topics_in_view"](open_dataset("sample"), None, None)
-    shown = app.table[0].value  # plain text that wraps, not the grid that cuts long cells
+    shown = next(t.value for t in app.table if "Example 1" in t.value.columns)  # plain text that wraps, not the grid that cuts long cells
     assert shown["Example 1"].tolist() == expected["example_1"].tolist()
     assert shown["Turns"].tolist() == [f"{n:,}" for n in expected["turns"]]
+
+
+def test_a_breakdown_by_an_attribute_the_filters_pin_to_one_value_moves_to_another(app):
+    app.run()
+    app.switch_page("pages/2_Funnel.py").run()
+    assert app.selectbox(key="opt_by").value == "region"
+    app.sidebar.multiselect(key="f_seg_region").set_value(["Europe"]).run()
+    assert not app.exception
+    assert app.selectbox(key="opt_by").value == "plan"
+    assert any("breakdown moved to 'plan'" in c.value for c in app.caption)

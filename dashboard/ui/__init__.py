@@ -6,8 +6,8 @@ from .state import use_app_navigation, active_dataset, set_active, page_param, p
 from .share import key_figures, share_controls, stand_out, write_url
 from .sidebar import sidebar_filters
 from .cache import compute
-from .options import choice, choices, default_breakdown, flag, show_problems, tabs
+from .options import breakdown_choice, choice, choices, flag, show_problems, tabs
 
 __all__ = ["require_password", "use_app_navigation", "active_dataset", "set_active", "chart_block", "download_csv", "no_customers", "show_table", "touchpoint_filter_note",
            "guard", "plain", "show_error", "page_param", "presenting", "resolve_state", "set_page_param", "store", "url_warnings", "write_url",
-           "key_figures", "share_controls", "stand_out", "sidebar_filters", "choice", "choices", "default_breakdown", "flag", "show_problems", "tabs", "compute"]
+           "key_figures", "share_controls", "stand_out", "sidebar_filters", "breakdown_choice", "choice", "choices", "flag", "show_problems", "tabs", "compute"]

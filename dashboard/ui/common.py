@@ -107,7 +107,7 @@ HEADERS = {  # column names of the analytics tables, as a reader sees them
     "customer_id": "Customer", "customer_key": "Customer key", "entered_at": "Entered at", "steps_reached": "Steps reached",
     "from_stage": "From", "to_stage": "To", "out_of_order": "Out of order", "p25": "p25", "p75": "p75", "p90": "p90",
     "conversation_id": "Conversation", "customer_tone": "Customer tone", "agent_tone": "Agent tone",
-    "negative_share": "Negative customer turns", "shift": "Tone from start to end", "change": "Change (last − first quarter)", "stage_at": "Stage at the time",
+    "negative_share": "Negative customer turns", "shift": "Tone, first → last quarter", "stage_at": "Stage at the time",
     "top_terms": "Top terms", "example_1": "Example 1", "example_2": "Example 2", "converted_after": "Converted after",
     "conversion_pct": "Share converted after", "retained_after": "Retained after", "retention_pct": "Share retained after",
     "group": "First conversation's tone", "timestamp": "Time (UTC)",

@@ -12,7 +12,7 @@ from ..takeaways import breakdown_takeaway, cohort_takeaway
 from .cache import compute
 from .common import chart_block, download_csv, show_table
 from .errors import plain
-from .options import choice, default_breakdown
+from .options import breakdown_choice, choice
 
 
 def counting_rule(order: str, window_days: int, filters: str, entered: int, first_step: str) -> str:
@@ -49,7 +49,7 @@ def breakdown(dataset, steps, options, how) -> None:
     if not dataset.segments:
         st.info("This dataset has no segment attributes to break down by.")
         return
-    attribute = choice("Break down by", "by", list(dataset.segments), default_breakdown(dataset), format_func=dataset.segments.get)
+    attribute = breakdown_choice(dataset)
     table = compute("funnel_breakdown", dataset, attribute, steps, **options)
     chart_block(charts.breakdown_chart(table, steps), table,
                 caption=f"% of each segment's entrants reaching each step; a customer's segment is its value at their first touchpoint. "
@@ -66,7 +66,7 @@ def cohorts(dataset, steps, options, how) -> None:
     if table.empty:
         st.info("No customers entered the funnel in this view.")
         return
-    chart_block(charts.cohort_chart(table), table,
+    chart_block(charts.cohort_chart(table, steps[-1]), table,
                 caption=f"Conversion to '{steps[-1]}' by {freq} of entry (UTC). Recent cohorts are still in progress: their rate can still rise. {how}",
                 takeaway=cohort_takeaway(table, freq, steps[-1]),
                 file_name=f"journey-conversion-by-{freq}", key="cohorts")

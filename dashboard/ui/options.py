@@ -105,6 +105,21 @@ def tabs(labels: dict[str, str], url_key: str = "tab") -> dict[str, object]:
     return dict(zip(ids, containers))
 
 
+def breakdown_choice(dataset, label: str = "Break down by", url_key: str = "by") -> str:
+    """The segment attribute to break down by, kept in the URL. When the filters pin the chosen attribute to one
+    value (a breakdown would show one bar), it moves to :func:`default_breakdown` and says so."""
+    widget_key = f"opt_{url_key}"
+    pinned = {column for column, values in dataset.filters.segments if len(values) == 1}
+    moved = st.session_state.get(widget_key) in pinned and default_breakdown(dataset) not in pinned
+    if moved:
+        st.session_state[widget_key] = default_breakdown(dataset)
+    value = choice(label, url_key, list(dataset.segments), default_breakdown(dataset), format_func=dataset.segments.get)
+    if moved:
+        st.caption(plain("The filters keep one value of the attribute chosen before, so the breakdown moved to "
+                         f"'{dataset.segments[value]}'."))
+    return value
+
+
 def default_breakdown(dataset) -> str:
     """The first segment attribute the filters leave more than one value of (a breakdown by an attribute
     filtered to one value would show a single bar)."""

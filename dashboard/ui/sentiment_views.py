@@ -33,7 +33,7 @@ def transcript(turns: pd.DataFrame, conversation_id: str) -> None:
     for row in turns[turns["conversation_id"] == conversation_id].sort_values("turn_index").itertuples():
         with st.chat_message(row.speaker if row.speaker in ("customer", "agent") else "other", avatar=ICONS.get(row.speaker)):
             tone = "not scored" if row.compound != row.compound else f"{row.compound:+.2f}"
-            flag = "  ⚠ one of the most negative customer turns" if row.turn_index in worst else ""
+            flag = "  ⚠ among this conversation's 3 most negative customer turns" if row.turn_index in worst else ""
             st.caption(plain(f"{row.speaker_label} · tone {tone}{flag}"))
             st.text(row.text)
 
@@ -110,3 +110,9 @@ def _scratch_copy(upload) -> Path:
         path.write_bytes(upload.getbuffer())
         st.session_state[key] = str(path)
     return Path(st.session_state[key])
+
+
+def negative_conversations_table(negative: pd.DataFrame) -> pd.DataFrame:
+    """The most negative conversations for reading: the tone's change shown beside its word ("improving (+0.24)")."""
+    change = negative["change"].map(lambda v: "" if pd.isna(v) else f" ({v:+.2f})")
+    return negative.assign(shift=negative["shift"] + change).drop(columns="change")

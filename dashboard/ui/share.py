@@ -142,9 +142,13 @@ def register_chart(chart: ReportChart) -> None:
 
 
 def key_figures(items: list[tuple[str, str, str | None]]) -> None:
-    """A row of metrics (label, value, help); they are also the report's key figures."""
-    for column, (label, value, help_text) in zip(st.columns(len(items)), items):
-        column.metric(label, value, help=help_text)
+    """A row of metrics (label, value, help); they are also the report's key figures. In presentation mode, rows of
+    at most three, so the enlarged labels and values keep their width."""
+    per_row = 3 if presenting() else len(items)
+    for start in range(0, len(items), per_row):
+        row = items[start:start + per_row]
+        for column, (label, value, help_text) in zip(st.columns(per_row), row):
+            column.metric(label, value, help=help_text)
     run = record()
     if run is not None:
         run.key_figures.extend((label, value) for label, value, _ in items)
