@@ -6,10 +6,10 @@ import pandas as pd
 from .durations import readable_duration
 
 
-def funnel_takeaway(table: pd.DataFrame) -> str | None:
-    """'Biggest drop-off: consideration → conversion — 1,531 of 2,653 customers (58%) did not continue.'
-    The biggest drop-off is the step that loses the most customers (not the highest rate: a step with few
-    customers left can lose a high share of them)."""
+def funnel_takeaway(table: pd.DataFrame, min_customers: int = 30) -> str | None:
+    """'Biggest drop-off: awareness → consideration — 477 of 1,276 customers (37%) did not continue; steepest:
+    retention → advocacy, 76% of 224. Overall, …' The biggest drop-off loses the most customers; the steepest loses
+    the highest share, among steps reached by at least ``min_customers`` (named only when it is another step)."""
     if len(table) < 2 or table["customers"].iloc[0] == 0:
         return None
     prev = table["customers"].shift(1)
@@ -17,9 +17,14 @@ def funnel_takeaway(table: pd.DataFrame) -> str | None:
     if rate.isna().all():
         return None
     i = table["dropped"].iloc[1:].idxmax()
-    return (f"Biggest drop-off: {table['step'].iloc[i - 1]} → {table['step'].iloc[i]} — {int(table['dropped'].iloc[i]):,} of "
-            f"{int(prev.iloc[i]):,} customers ({rate.loc[i]:.0%}) did not continue. Overall, {table['pct_of_first'].iloc[-1]:.1f}% "
-            f"of the {int(table['customers'].iloc[0]):,} who entered reached {table['step'].iloc[-1]}.")
+    text = (f"Biggest drop-off: {table['step'].iloc[i - 1]} → {table['step'].iloc[i]} — {int(table['dropped'].iloc[i]):,} of "
+            f"{int(prev.iloc[i]):,} customers ({rate.loc[i]:.0%}) did not continue")
+    judged = rate[prev.iloc[1:] >= min_customers].dropna()
+    if len(judged) and judged.idxmax() != i and judged.max() > rate.loc[i]:
+        j = judged.idxmax()
+        text += f"; steepest: {table['step'].iloc[j - 1]} → {table['step'].iloc[j]}, {judged.loc[j]:.0%} of {int(prev.iloc[j]):,}"
+    return (text + f". Overall, {table['pct_of_first'].iloc[-1]:.1f}% of the {int(table['customers'].iloc[0]):,} who entered "
+            f"reached {table['step'].iloc[-1]}.")
 
 
 def period_words(start: pd.Timestamp, freq: str) -> str:

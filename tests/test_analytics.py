@@ -176,8 +176,10 @@ def test_funnel_takeaway_names_the_step_losing_most_customers():
     table = pd.DataFrame({"step": ["a", "b", "c"], "customers": [1000, 400, 40], "pct_of_first": [100.0, 40.0, 4.0],
                           "pct_of_previous": [100.0, 40.0, 10.0], "dropped": [0, 600, 360]})
     text = funnel_takeaway(table)
-    assert text.startswith("Biggest drop-off: a → b — 600 of 1,000 customers (60%) did not continue.")
-    assert text.endswith("Overall, 4.0% of the 1,000 who entered reached c.")
+    assert text == ("Biggest drop-off: a → b — 600 of 1,000 customers (60%) did not continue; steepest: b → c, 90% of 400. "
+                    "Overall, 4.0% of the 1,000 who entered reached c.")
+    few = table.assign(customers=[1000, 20, 2], dropped=[0, 980, 18])  # c's 90% of 20: under 30 customers, not judged
+    assert "steepest" not in funnel_takeaway(few) and funnel_takeaway(few).startswith("Biggest drop-off: a → b — 980 of 1,000")
 
 
 def test_cohort_takeaway_names_the_month_or_the_week():
