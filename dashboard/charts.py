@@ -112,10 +112,9 @@ def cohort_chart(table: pd.DataFrame, last_step: str = "the last step") -> go.Fi
 def binned_histogram(table: pd.DataFrame, label: str) -> go.Figure:
     """Bars per bin of ``bin_days`` labelled as ranges ('7–14 days', 'over 210 days'), counts on the bars."""
     names = bin_labels(table)
-    fig = go.Figure(go.Bar(x=names, y=table["customers"], marker_color="#4C78A8", text=table["customers"].map("{:,}".format),
+    counts = table["customers"].map("{:,}".format) if len(table) <= 16 else None  # more bars: counts only on hover
+    fig = go.Figure(go.Bar(x=names, y=table["customers"], marker_color="#4C78A8", text=counts,
                            textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{y:,} customers<extra></extra>"))
-    if len(table) > 16:
-        fig.update_traces(text=None)
     fig.update_layout(xaxis_title=plotly_text(label), yaxis_title="Customers", bargap=0.08)
     fig.update_xaxes(type="category")
     return _style(fig, height=380)

@@ -109,7 +109,7 @@ def breakdown_choice(dataset, label: str = "Break down by", url_key: str = "by")
     """The segment attribute to break down by, kept in the URL. When the filters pin the chosen attribute to one
     value (a breakdown would show one bar), it moves to :func:`default_breakdown` and says so."""
     widget_key = f"opt_{url_key}"
-    pinned = {column for column, values in dataset.filters.segments if len(values) == 1}
+    pinned = _pinned(dataset)
     moved = st.session_state.get(widget_key) in pinned and default_breakdown(dataset) not in pinned
     if moved:
         st.session_state[widget_key] = default_breakdown(dataset)
@@ -123,5 +123,10 @@ def breakdown_choice(dataset, label: str = "Break down by", url_key: str = "by")
 def default_breakdown(dataset) -> str:
     """The first segment attribute the filters leave more than one value of (a breakdown by an attribute
     filtered to one value would show a single bar)."""
-    pinned = {column for column, values in dataset.filters.segments if len(values) == 1}
+    pinned = _pinned(dataset)
     return next((c for c in dataset.segments if c not in pinned), next(iter(dataset.segments)))
+
+
+def _pinned(dataset) -> set[str]:
+    """Segment attributes the filters keep a single value of."""
+    return {column for column, values in dataset.filters.segments if len(values) == 1}
