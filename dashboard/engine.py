@@ -17,6 +17,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -32,6 +33,7 @@ _cursors: dict[threading.Thread, "_Cursor"] = {}
 _lock = threading.Lock()
 _materialised: OrderedDict[str, threading.Lock] = OrderedDict()
 _rows: dict[str, int] = {}  # in-memory shared tables → rows
+_pins: dict[int, set[str]] = {}  # thread → shared tables its running computation has read (never evicted meanwhile)
 
 
 def _shared_database():
@@ -78,8 +80,37 @@ def connection():
 _schemas: dict[str, ibis.Schema] = {}  # shared table name → its columns (asking DuckDB and parsing them is slow)
 
 
+@contextmanager
+def computation():
+    """Within it, the shared tables this thread reads are kept: another session's eviction skips them until the
+    block ends (a query would otherwise fail half-way, its table dropped under it). Nested blocks are one."""
+    ident = threading.get_ident()
+    with _lock:
+        outer = ident in _pins
+        _pins.setdefault(ident, set())
+    try:
+        yield
+    finally:
+        if not outer:
+            with _lock:
+                _pins.pop(ident, None)
+
+
+def _pin(name: str, *, if_kept: bool = False) -> bool:
+    """Keep ``name`` for this thread's running computation; with ``if_kept``, only when it is still in memory
+    (checked and pinned at once, so it cannot be evicted in between). True when pinned or not asked to check."""
+    with _lock:
+        if if_kept and name not in _rows:
+            return False
+        pinned = _pins.get(threading.get_ident())
+        if pinned is not None:
+            pinned.add(name)
+        return True
+
+
 def _named(name: str) -> ibis.Table:
     """The shared table ``name`` on this thread's cursor, without asking the database for its columns again."""
+    _pin(name)
     con = connection()
     schema = _schemas.get(name)
     if schema is None:
@@ -119,7 +150,7 @@ def remembered(key: tuple, build) -> ibis.Table:
     if name is not None:
         if name in _files and _files[name].exists():
             return parquet_table(_files[name])
-        if name in _rows:  # still in memory (eviction removes it from _rows before dropping it)
+        if _pin(name, if_kept=True):  # still in memory (eviction removes it from _rows before dropping it)
             return _named(name)
     table = build()
     name = getattr(table.op(), "name", "")
@@ -154,10 +185,14 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
             with _lock:
                 _files[kept.op().name] = Path(persist) / f"{name}.parquet"
             return kept
+    _pin(name)
     with key_lock:
         if name not in _rows:
-            created = con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
-            rows = int(created.fetchone()[0])  # DuckDB answers a CREATE TABLE AS with the rows it wrote
+            try:
+                created = con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
+                rows = int(created.fetchone()[0])  # DuckDB answers a CREATE TABLE AS with the rows it wrote
+            except duckdb.CatalogException:  # created meanwhile under a lock this thread did not see: same query, same rows
+                rows = int(con.raw_sql(f"SELECT count(*) FROM {name}").fetchone()[0])
             with _lock:
                 _rows[name] = rows
     _evict(con, keep=name)
@@ -233,19 +268,28 @@ def drop_shared() -> None:
 
 
 def _evict(con, keep: str) -> None:
-    """Drop the least recently used shared tables beyond the count and row budgets (never ``keep``).
-    A query still reading a dropped table fails with a catalog error; the app's cache runs it again."""
+    """Drop the least recently used shared tables beyond the count and row budgets: never ``keep``, nor a table
+    a running ``computation`` has read (the budgets may be exceeded meanwhile). Each is dropped under its own
+    lock, so no thread creates it again half-way through its dropping."""
     with _lock:
+        pinned = set().union(*_pins.values())
         kept = [n for n in _materialised if n in _rows]
         total = sum(_rows[n] for n in kept)
         stale = []
         for name in kept:
             if len(kept) - len(stale) <= MAX_MATERIALISED and total <= MAX_ROWS_KEPT:
                 break
-            if name != keep:
-                stale.append(name)
-                total -= _rows.pop(name)
-                _materialised.pop(name, None)
-    for name in stale:
-        _schemas.pop(name, None)
-        con.drop_table(name, force=True)
+            if name != keep and name not in pinned:
+                stale.append((name, _materialised[name]))
+                total -= _rows[name]
+    for name, key_lock in stale:
+        with key_lock:
+            with _lock:
+                if name not in _rows or any(name in p for p in _pins.values()):  # gone already, or read since
+                    continue
+                _rows.pop(name)
+                _schemas.pop(name, None)
+            con.drop_table(name, force=True)
+    with _lock:  # forget the locks of long-dropped tables (their names may come back: a new lock then)
+        for name in [n for n in _materialised if n not in _rows][:-MAX_KNOWN]:
+            _materialised.pop(name)

@@ -1,4 +1,6 @@
 """The engine's shared tables: reused by query, evicted by count and by rows, least recently used first."""
+import threading
+
 import ibis
 import pandas as pd
 import pytest
@@ -50,3 +52,40 @@ def test_drop_shared_forgets_memory_but_not_files(tmp_path, numbers):
     again = engine.remembered(("test", "memory"), lambda: built.append(1) or engine.materialise(numbers(7, 20)))
     assert built == [1] and again.count().execute() == 7  # built again from the query, same rows
     assert engine.remembered(("test", "disk"), lambda: 1 / 0).count().execute() == 9  # the result file still answers
+
+
+def test_a_running_computation_keeps_the_tables_it_read(monkeypatch, numbers):
+    """Another session's eviction skips a table a computation still reads; it goes once that computation ends."""
+    monkeypatch.setattr(engine, "MAX_MATERIALISED", 2)
+    with engine.computation():
+        mine = engine.materialise(numbers(3, 30))
+        others = threading.Thread(target=lambda: [engine.materialise(numbers(4, 31 + i)) for i in range(4)])
+        others.start()
+        others.join()
+        assert exists(mine.get_name()) and mine.count().execute() == 3
+    engine.materialise(numbers(4, 40))
+    assert not exists(mine.get_name())
+
+
+def test_many_sessions_sharing_and_evicting_tables_at_once(monkeypatch, numbers):
+    """Eight threads build overlapping results under a tight budget: every one reads its own numbers, no
+    'table already exists' or 'table does not exist' on the way."""
+    monkeypatch.setattr(engine, "MAX_MATERIALISED", 3)
+    failures, counts = [], []
+
+    def session(seed: int) -> None:
+        for i in range(25):
+            n = 1 + (seed * 7 + i) % 6
+            try:
+                with engine.computation():
+                    table = engine.remembered(("stress", n), lambda: engine.materialise(numbers(n, 50 + n)))
+                    counts.append(table.count().execute() == n)
+            except Exception as error:  # noqa: BLE001 - the test reports whatever went wrong
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=session, args=(s,)) for s in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(counts) == 200 and all(counts)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from .. import durations, exports, flow, funnel, overview, sentiment
 from ..dataset import EventDataset, open_dataset
+from ..engine import computation
 from ..filters import FilterState
 from .state import store
 
@@ -34,10 +35,11 @@ ANALYTICS = {
 @st.cache_data(max_entries=400, ttl=3600, show_spinner=False)
 def _run(name: str, dataset_id: str, version: str, fields: tuple, args: tuple, options: tuple):
     state = FilterState(*fields)  # exactly the filters of the view (never re-read leniently from a URL)
-    try:
-        return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
-    except duckdb.CatalogException:  # a shared table was evicted by another session mid-query: once more
-        return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
+    with computation():  # the shared tables it reads stay while it runs
+        try:
+            return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
+        except duckdb.CatalogException:  # a table dropped by something outside the engine's budgets: once more
+            return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
 
 
 def compute(name: str, dataset: EventDataset, *args, **options):
