@@ -17,13 +17,14 @@ PAGES = [
 ]
 navigation = st.navigation(PAGES)
 
-state, dataset = ui.resolve_state()
-problems = ui.url_warnings()
-if problems:
-    st.warning("Some parts of the link could not be used and were reset: " + ui.plain("; ".join(problems)) + ".")
-state = ui.sidebar_filters(state, dataset)
-active = dataset.filter(state)
-ui.set_active(active)
-ui.share_controls(navigation, active)
-ui.write_url()
-navigation.run()
+with ui.unexpected_errors():  # a bug shows a plain message, not a stack trace
+    state, dataset = ui.resolve_state()
+    problems = ui.url_warnings()
+    if problems:
+        st.warning("Some parts of the link could not be used and were reset: " + ui.plain("; ".join(problems)) + ".")
+    state = ui.sidebar_filters(state, dataset)
+    active = dataset.filter(state)
+    ui.set_active(active)
+    ui.share_controls(navigation, active)
+    ui.write_url()
+    navigation.run()

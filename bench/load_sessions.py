@@ -44,6 +44,7 @@ class Report:
     peak_rss_mb: float = 0.0
     start_rss_mb: float = 0.0
     first_view_s: float = float("nan")  # the server's first page (imports, first queries), before the load
+    server_log: str = ""  # the end of the server's log (tracebacks behind any error shown)
 
     def p(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -238,7 +239,9 @@ def run(sessions: int, concurrency: int, touchpoints: int = 0, workdir: Path | N
     dataset = prepare(workdir / "store", touchpoints)
     server = AppServer(workdir / "store", workdir / "incoming")
     try:
-        return asyncio.run(drive(server, dataset, sessions, concurrency, client))
+        report = asyncio.run(drive(server, dataset, sessions, concurrency, client))
+        report.server_log = server.log()
+        return report
     finally:
         server.stop()
 

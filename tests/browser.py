@@ -40,10 +40,12 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, JOURNEY_LENS_STORE=str(store_dir), JOURNEY_LENS_INCOMING=str(incoming_dir))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log_path = Path(store_dir).parent / f"server-{self.port}.log"  # a file: a pipe nobody reads fills and stalls the server
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(self.port),
+                 "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -53,6 +55,10 @@ class AppServer:
                 time.sleep(0.3)
         self.stop()
         raise RuntimeError("the app server did not start within 60 s")
+
+    def log(self, last: int = 4000) -> str:
+        """The end of the server's log (its warnings and tracebacks), for a failing test's message."""
+        return self.log_path.read_text(errors="replace")[-last:] if self.log_path.exists() else ""
 
     def stop(self) -> None:
         self.process.terminate()

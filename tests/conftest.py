@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ["JOURNEY_LENS_RAISE_ERRORS"] = "1"  # a bug in a page fails its test (and the servers it starts), never hides
 
 
 @pytest.fixture

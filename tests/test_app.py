@@ -37,6 +37,23 @@ def test_every_page_renders_without_errors(app, page):
     assert app.title
 
 
+def test_a_bug_shows_a_plain_message_and_the_rest_of_the_app_stays(app, monkeypatch, caplog):
+    """An unexpected error (here: the headline figures fail) shows what to do, not a stack trace; its
+    traceback goes to the log; the next view works."""
+    from dashboard.ui import cache
+
+    monkeypatch.delenv("JOURNEY_LENS_RAISE_ERRORS")
+    monkeypatch.setitem(cache.ANALYTICS, "kpis", lambda events: 1 / 0)
+    cache._run.clear()  # not served from an earlier test's cache
+    app.run()
+    assert not app.exception
+    assert [e.value.split(".**")[0] for e in app.error] == ["**Something went wrong while drawing this page"]
+    assert "ZeroDivisionError" in caplog.text
+    monkeypatch.undo()
+    app.switch_page("pages/3_Flow.py").run()
+    assert not app.exception and not app.error and app.title[0].value == "Flow"
+
+
 def test_opens_on_the_sample(app):
     app.run()
     assert app.title[0].value == "Overview"
