@@ -185,16 +185,67 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
             with _lock:
                 _files[kept.op().name] = Path(persist) / f"{name}.parquet"
             return kept
+    _create(con, name, query, key_lock)
+    _evict(con, keep=name)
+    return _named(name)
+
+
+def _create(con, name: str, query: str, key_lock: threading.Lock, *, at_most: int | None = None) -> int:
+    """Create the shared table ``name`` from ``query`` unless it exists (pinned for this thread's computation);
+    with ``at_most``, only its first at_most + 1 rows. Returns its rows."""
     _pin(name)
     with key_lock:
         if name not in _rows:
+            select = query if at_most is None else f"SELECT * FROM ({query}) LIMIT {int(at_most) + 1}"
+            # a shared table is a set of rows: not keeping their order lets both threads write (and a LIMIT stop
+            # early) instead of funnelling rows through one; this cursor is this thread's alone
+            con.raw_sql("SET preserve_insertion_order = false")
             try:
-                created = con.raw_sql(f"CREATE TABLE {name} AS {query}")  # plain SQL: the name is [a-z0-9_]
+                created = con.raw_sql(f"CREATE TABLE {name} AS {select}")  # plain SQL: the name is [a-z0-9_]
                 rows = int(created.fetchone()[0])  # DuckDB answers a CREATE TABLE AS with the rows it wrote
             except duckdb.CatalogException:  # created meanwhile under a lock this thread did not see: same query, same rows
                 rows = int(con.raw_sql(f"SELECT count(*) FROM {name}").fetchone()[0])
+            finally:
+                con.raw_sql("RESET preserve_insertion_order")
             with _lock:
                 _rows[name] = rows
+        with _lock:
+            return _rows[name]
+
+
+_oversized: OrderedDict[str, None] = OrderedDict()  # queries found to have more rows than asked (not kept)
+
+
+def materialise_small(expr: ibis.Table, limit: int) -> ibis.Table | None:
+    """``expr`` computed once into a shared table when it has at most ``limit`` rows, else None (and nothing kept:
+    no more than limit + 1 rows are ever read, and a query found too large is not run again). Only in the
+    embedded database; None on another engine."""
+    if expr._find_backend().name != "duckdb":
+        return None
+    con = connection()
+    query = con.compile(expr)
+    name = "m_" + hashlib.sha1(f"at most {limit}: {query}".encode()).hexdigest()[:24]
+    with _lock:
+        if name in _oversized:
+            return None
+        key_lock = _materialised.setdefault(name, threading.Lock())
+        _materialised.move_to_end(name)
+    rows = _create(con, name, query, key_lock, at_most=limit)
+    if rows > limit:
+        with key_lock:
+            with _lock:
+                _oversized[name] = None
+                while len(_oversized) > MAX_KNOWN:
+                    _oversized.popitem(last=False)
+                if name in _rows and not any(name in p for t, p in _pins.items() if t != threading.get_ident()):
+                    _rows.pop(name)
+                    _schemas.pop(name, None)
+                    dropped = True
+                else:
+                    dropped = False
+            if dropped:
+                con.drop_table(name, force=True)
+        return None
     _evict(con, keep=name)
     return _named(name)
 

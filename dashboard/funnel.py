@@ -66,7 +66,7 @@ def _progress(events: EventDataset, steps: list[str], order: str, limit: int | N
         return events.shared(_any_order_from_summary(events, steps))
     hits, entry, keys = _hits(events, steps, dimension)
     if order == "ordered":
-        return events.shared(_ordered(_ordered_levels(hits, entry, keys, limit), entry))
+        return events.shared(_ordered(_ordered_levels(hits, entry, keys, limit)))
     return events.shared(_any_order(hits, entry, keys, limit))
 
 
@@ -81,21 +81,28 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
     ranks = [events.stage_order.index(s) for s in steps]
     entered = summary.filter(summary[first_column(ranks[0])].notnull())
     t1 = entered[first_column(ranks[0])]
-    times, loop = [t1], ibis.literal(False)
-    for rank in ranks[1:]:  # one projection: a chain of mutates makes Ibis's compiler slow
-        previous, lo, hi = times[-1], entered[first_column(rank)], entered[last_column(rank)]
+    # Flat conditions, each naming summary columns only (never an earlier step's expression, which would make the
+    # query grow with every step): step j is reached at first_j when every step up to j was reached at its first
+    # time (``on_track``). A loop at j: step-j events on both sides of first_{j-1}; the flag may also catch a
+    # customer who had stopped before j (followed event by event all the same: the same numbers, a little work).
+    times, on_track, loop, previous = [t1], ibis.literal(True), ibis.literal(False), t1
+    for rank in ranks[1:]:
+        lo, hi = entered[first_column(rank)], entered[last_column(rank)]
+        loop = loop | ((lo < previous) & (hi >= previous))  # null (no such events) is not a loop: see below
         ahead = lo >= previous
         if limit is not None:
             ahead = ahead & (seconds_between(lo, t1) <= limit)
-        loop = loop | ((lo < previous) & (hi >= previous)).fill_null(False)  # no step-j event, or stopped: no loop
-        times.append(ibis.cases((ahead, lo), else_=ibis.null(lo.type())))
+        on_track = on_track & ahead.fill_null(False)
+        times.append(ibis.cases((on_track, lo), else_=ibis.null(lo.type())))
+        previous = lo
     reached = sum((time.notnull().cast("int32") for time in times[1:]), ibis.literal(1, "int32"))
-    chain = entered.select("customer_key", t1=t1, reached=reached, t_last=ibis.coalesce(*reversed(times)), loop=loop)
+    chain = events.shared(entered.select("customer_key", t1=t1, reached=reached, t_last=ibis.coalesce(*reversed(times)),
+                                         loop=loop.fill_null(False)))  # once, not per step; kept: read three times
     direct = chain.filter(~chain.loop)
     entry = chain.filter(chain.loop).select("customer_key", "t1")  # their entry time is the summary's: one scan, not two
     column, keys = step_column(events, "stage", steps)
     hits = _step_events(events, column, keys[1:])  # step 1 is not needed again: t1 came from the summary
-    exact = _ordered(_ordered_levels(hits.semi_join(entry, "customer_key"), entry, keys, limit), entry)
+    exact = _ordered(_ordered_levels(hits.semi_join(entry, "customer_key"), entry, keys, limit))
     return _progress_columns(direct).union(_progress_columns(exact))
 
 
@@ -132,16 +139,12 @@ def _ordered_levels(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int 
     return levels
 
 
-def _ordered(levels: list[ibis.Table], entry: ibis.Table) -> ibis.Table:
-    result = entry
-    for j, level in enumerate(levels[1:], start=2):
-        result = result.left_join(level.select("customer_key", **{f"t_{j}": level.t_prev}), "customer_key").drop("customer_key_right")
-    count = ibis.literal(1)
-    last = result.t1
-    for j in range(2, len(levels) + 1):
-        count = count + result[f"t_{j}"].notnull().cast("int32")
-        last = ibis.coalesce(result[f"t_{j}"], last)
-    return result.select("customer_key", "t1", reached=count, t_last=last)
+def _ordered(levels: list[ibis.Table]) -> ibis.Table:
+    """customer_key, t1, reached, t_last from the levels: a customer at level j reached every step before it, and
+    each step's time is at or after the one before, so reached = the levels they are in and t_last = the latest
+    time (one union and one grouping: simpler to compile and run than a left join per step)."""
+    stacked = ibis.union(*[level.select("customer_key", "t1", t=level.t_prev) for level in levels], distinct=False)
+    return stacked.group_by(["customer_key", "t1"]).aggregate(reached=stacked.count().cast("int32"), t_last=stacked.t.max())
 
 
 def _any_order(hits: ibis.Table, entry: ibis.Table, steps: list, limit: int | None) -> ibis.Table:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import ibis
 
+from .codes import CODED, encode, is_coded
 from .customers import summary_with_segments
 from .dataset import EventDataset
 from .errors import OptionError
@@ -27,13 +28,16 @@ def check_dimension(events: EventDataset, dimension: str) -> str:
 
 
 def step_column(events: EventDataset, dimension: str, steps: list[str]) -> tuple[str, list]:
-    """(column, values) to match steps on: integer stage ranks for stages, text otherwise."""
+    """(column, values) to match steps on: integer stage ranks for stages, the channel or touchpoint codes
+    where the dataset has them (a filtered view has no text for them: see ``EventDataset.table``), else text."""
     if dimension == "stage":
         order = events.stage_order
         unknown = [s for s in steps if s not in order]
         if unknown:
             raise OptionError("steps", unknown, f"stages of this dataset ({', '.join(order)})")
         return "stage_rank", [order.index(s) for s in steps]
+    if is_coded(events, dimension):
+        return CODED[dimension], [encode(events, dimension, s) for s in steps]
     return dimension, list(steps)
 
 

@@ -160,9 +160,9 @@ def tone_outcomes(events: EventDataset, conversations: pd.DataFrame) -> pd.DataF
     # each first conversation's customer goes to the engine; their last conversion (and retention) time comes back
     t = events.table
     mine = t.semi_join(_keys_table(events, first["customer_key"]), "customer_key")
-    lasts = {"last_conversion": mine.ts.max(where=mine.stage == target)}
+    lasts = {"last_conversion": mine.ts.max(where=mine.stage_rank == order.index(target))}
     if later:
-        lasts["last_retained"] = mine.ts.max(where=mine.stage == later)
+        lasts["last_retained"] = mine.ts.max(where=mine.stage_rank == order.index(later))
     found = mine.group_by("customer_key").aggregate(**lasts).execute()
     merged = first.merge(found.astype({"customer_key": first["customer_key"].dtype}), on="customer_key", how="left")
     merged["converted_after"] = merged["last_conversion"] >= merged["ts"]

@@ -35,6 +35,22 @@ def test_count_budget_keeps_the_newest(monkeypatch, numbers):
     assert [exists(n) for n in names] == [False, False, True, True]
 
 
+def test_a_small_result_is_kept_and_a_large_one_is_not(numbers):
+    small = engine.materialise_small(numbers(10, 30), 10)
+    assert small.get_name().startswith("m_") and small.count().execute() == 10 and sorted(small.x.execute()) == list(range(10))
+    assert engine.materialise_small(numbers(11, 30), 10) is None  # 11 rows: more than asked
+    name = next(reversed(engine._oversized))
+    assert not exists(name)  # the 11 rows read were not kept
+    created = []
+    original = engine._create
+    engine._create = lambda *a, **k: created.append(1) or original(*a, **k)
+    try:
+        assert engine.materialise_small(numbers(11, 30), 10) is None
+    finally:
+        engine._create = original
+    assert created == []  # known to be too large: not run again
+
+
 def exists(name: str) -> bool:
     try:
         engine.connection().table(name)
