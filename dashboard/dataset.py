@@ -15,6 +15,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
+from .codes import CODED, encode
 from .engine import materialise, materialise_small, parquet_table, remembered
 from .filters import FilterState
 from .mapping import Mapping
@@ -22,6 +23,7 @@ from .sources import is_connected, remote_events
 from .store import EVENTS, RESULTS, SET_ASIDE, DatasetStore
 
 
+TEXT_CODES = {"stage": "stage_rank", **CODED}  # text column → the integer column that stands for it
 SMALL_VIEW_ROWS = 1_000_000  # a filtered view with at most this many touchpoints is copied once (see ``table``)
 
 
@@ -97,9 +99,7 @@ class EventDataset:
         columns) and every chart reads the copy; a larger one stays a query over the stored file, its
         filters part of each query, which reads only the columns it needs (measured at 10M touchpoints:
         copying 88% of them cost more than it saved; copying 3% saved rescanning the file for each chart)."""
-        if self.filters.is_default_view():
-            rows = self.rows()
-            return rows.select(*[c for c in rows.columns if c not in ("customer_id", "row_id", "ts_offset")])
+        dropped = {"customer_id", "row_id", "ts_offset"}
         if self.selects_customers_only and self.filters.stages:  # who reached a stage is known per customer already
             from .customers import customer_summary
 
@@ -107,13 +107,13 @@ class EventDataset:
             rows = rows.semi_join(customer_summary(self).select("customer_key"), "customer_key")
         else:
             rows = self.rows()
-        dropped = {"customer_id", "row_id", "ts_offset", *self.constant_segments}
-        dropped |= {text for text, code in (("stage", "stage_rank"), ("channel", "channel_code"), ("touchpoint", "touchpoint_code"))
-                    if code in rows.columns}
+        if not self.filters.is_default_view():
+            dropped |= {*self.constant_segments, *(text for text, code in TEXT_CODES.items() if code in rows.columns)}
         # an explicit list, not drop(): its SQL must be the same in every process (results are kept by it)
         view = rows.select(*[c for c in rows.columns if c not in dropped])
-        if self.is_connected:
+        if self.filters.is_default_view() or self.is_connected:
             return view
+
         def copied() -> ibis.Table:
             small = materialise_small(view, SMALL_VIEW_ROWS)
             return view if small is None else small
@@ -147,8 +147,6 @@ class EventDataset:
         return apply_filters(self.base_table, self.filters, coded=self._encode)
 
     def _encode(self, dimension: str, label: str) -> int | str:
-        from .codes import encode
-
         return encode(self, dimension, label)
 
     def unfiltered(self) -> "EventDataset":
@@ -206,8 +204,6 @@ def apply_filters(table: ibis.Table, state: FilterState, *, coded=None) -> ibis.
 
     ``coded(dimension, label)``, when given, turns channel and touchpoint labels into the integer codes stored
     beside them (``dashboard.codes``): the same rows, found about a fifth faster than by comparing text."""
-    from .codes import CODED
-
     def values_of(dimension: str, labels) -> ibis.BooleanValue:
         if coded is not None and CODED[dimension] in table.columns:
             return table[CODED[dimension]].isin(sorted({coded(dimension, label) for label in labels}))

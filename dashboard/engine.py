@@ -174,11 +174,7 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
     con = connection()
     query = con.compile(expr)  # compiled once: it names the result and then computes it
     name = "m_" + hashlib.sha1(query.encode()).hexdigest()[:24]
-    with _lock:
-        key_lock = _materialised.get(name)
-        if key_lock is None:
-            key_lock = _materialised[name] = threading.Lock()
-        _materialised.move_to_end(name)
+    key_lock = _key_lock(name)
     if persist is not None:
         kept = _persisted(con, expr, Path(persist) / f"{name}.parquet", key_lock)
         if kept is not None:
@@ -188,6 +184,15 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
     _create(con, name, query, key_lock)
     _evict(con, keep=name)
     return _named(name)
+
+
+def _key_lock(name: str) -> threading.Lock:
+    """The lock under which the shared table ``name`` is created and dropped (made on first use), the name
+    marked as the most recently used."""
+    with _lock:
+        key_lock = _materialised.setdefault(name, threading.Lock())
+        _materialised.move_to_end(name)
+        return key_lock
 
 
 def _create(con, name: str, query: str, key_lock: threading.Lock, *, at_most: int | None = None) -> int:
@@ -228,23 +233,15 @@ def materialise_small(expr: ibis.Table, limit: int) -> ibis.Table | None:
     with _lock:
         if name in _oversized:
             return None
-        key_lock = _materialised.setdefault(name, threading.Lock())
-        _materialised.move_to_end(name)
+    key_lock = _key_lock(name)
     rows = _create(con, name, query, key_lock, at_most=limit)
     if rows > limit:
-        with key_lock:
-            with _lock:
-                _oversized[name] = None
-                while len(_oversized) > MAX_KNOWN:
-                    _oversized.popitem(last=False)
-                if name in _rows and not any(name in p for t, p in _pins.items() if t != threading.get_ident()):
-                    _rows.pop(name)
-                    _schemas.pop(name, None)
-                    dropped = True
-                else:
-                    dropped = False
-            if dropped:
-                con.drop_table(name, force=True)
+        with _lock:
+            _oversized[name] = None
+            while len(_oversized) > MAX_KNOWN:
+                _oversized.popitem(last=False)
+            _pins.get(threading.get_ident(), set()).discard(name)  # this computation will not read it
+        _drop_unread(con, name, key_lock)
         return None
     _evict(con, keep=name)
     return _named(name)
@@ -318,10 +315,21 @@ def drop_shared() -> None:
         con.drop_table(name, force=True)
 
 
+def _drop_unread(con, name: str, key_lock: threading.Lock) -> None:
+    """Drop the shared table ``name`` unless it is gone already or a running ``computation`` has read it; under
+    its own lock, so no thread creates it again half-way through its dropping."""
+    with key_lock:
+        with _lock:
+            if name not in _rows or any(name in p for p in _pins.values()):
+                return
+            _rows.pop(name)
+            _schemas.pop(name, None)
+        con.drop_table(name, force=True)
+
+
 def _evict(con, keep: str) -> None:
     """Drop the least recently used shared tables beyond the count and row budgets: never ``keep``, nor a table
-    a running ``computation`` has read (the budgets may be exceeded meanwhile). Each is dropped under its own
-    lock, so no thread creates it again half-way through its dropping."""
+    a running ``computation`` has read (the budgets may be exceeded meanwhile)."""
     with _lock:
         pinned = set().union(*_pins.values())
         kept = [n for n in _materialised if n in _rows]
@@ -334,13 +342,7 @@ def _evict(con, keep: str) -> None:
                 stale.append((name, _materialised[name]))
                 total -= _rows[name]
     for name, key_lock in stale:
-        with key_lock:
-            with _lock:
-                if name not in _rows or any(name in p for p in _pins.values()):  # gone already, or read since
-                    continue
-                _rows.pop(name)
-                _schemas.pop(name, None)
-            con.drop_table(name, force=True)
+        _drop_unread(con, name, key_lock)
     with _lock:  # forget the locks of long-dropped tables (their names may come back: a new lock then)
         for name in [n for n in _materialised if n not in _rows][:-MAX_KNOWN]:
             _materialised.pop(name)

@@ -35,7 +35,7 @@ def test_count_budget_keeps_the_newest(monkeypatch, numbers):
     assert [exists(n) for n in names] == [False, False, True, True]
 
 
-def test_a_small_result_is_kept_and_a_large_one_is_not(numbers):
+def test_a_small_result_is_kept_and_a_large_one_is_not(monkeypatch, numbers):
     small = engine.materialise_small(numbers(10, 30), 10)
     assert small.get_name().startswith("m_") and small.count().execute() == 10 and sorted(small.x.execute()) == list(range(10))
     assert engine.materialise_small(numbers(11, 30), 10) is None  # 11 rows: more than asked
@@ -43,11 +43,8 @@ def test_a_small_result_is_kept_and_a_large_one_is_not(numbers):
     assert not exists(name)  # the 11 rows read were not kept
     created = []
     original = engine._create
-    engine._create = lambda *a, **k: created.append(1) or original(*a, **k)
-    try:
-        assert engine.materialise_small(numbers(11, 30), 10) is None
-    finally:
-        engine._create = original
+    monkeypatch.setattr(engine, "_create", lambda *a, **k: created.append(1) or original(*a, **k))
+    assert engine.materialise_small(numbers(11, 30), 10) is None
     assert created == []  # known to be too large: not run again
 
 
