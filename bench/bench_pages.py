@@ -107,6 +107,8 @@ def main() -> None:
         load_s, dataset = timed(lambda: read_events(source, store=DatasetStore(scratch / "store")))
         print(f"{args.rows:,} touchpoints, {dataset.quality['customers']:,} customers; loaded in {load_s:.1f} s "
               f"(peak memory so far {peak_mb():.0f} MB)\n")
+        print(f"machine check: {machine_check(dataset):.2f} s for one raw DuckDB query over the stored touchpoints "
+              "(first and last time per customer and stage over all channels but one; best of 3): compare machines by it\n")
         rows, ours = [], {}
         tabs = []
         for combo, state in COMBOS.items():  # the engine first, so its peak memory is measured without the pandas copy
@@ -148,6 +150,20 @@ def main() -> None:
         print(f"\npeak memory: {engine_peak:.0f} MB for loading and every page above (the app's work; target under "
               f"{PEAK_TARGET_MB:,} MB: {'met' if engine_peak < PEAK_TARGET_MB else 'not met'}); "
               f"{peak_mb():.0f} MB with the pandas baseline's copy of the data")
+
+
+def machine_check(dataset) -> float:
+    """Seconds for a fixed raw DuckDB aggregate over the stored file (no Ibis, no app code): the machine's speed."""
+    import duckdb
+
+    path = dataset.folder / "events.parquet"
+    per_stage = ", ".join(f"min(CASE WHEN stage_rank = {r} THEN ts END), max(CASE WHEN stage_rank = {r} THEN ts END)" for r in range(5))
+    con = duckdb.connect()
+    query = f"CREATE OR REPLACE TABLE check_summary AS SELECT customer_key, min(ts), {per_stage} FROM read_parquet('{path}') " \
+            "WHERE channel_code <> 7 GROUP BY customer_key"
+    best = min(timed(lambda: con.sql(query))[0] for _ in range(3))
+    con.close()
+    return best
 
 
 def page_calls(page: str, dataset) -> list[tuple]:

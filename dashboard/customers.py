@@ -29,7 +29,8 @@ def customer_summary(events: EventDataset) -> ibis.Table:
 def _summary(events: EventDataset) -> ibis.Table:
     if events.selects_customers_only:
         whole = customer_summary(events.unfiltered())
-        return events.shared(whole.filter(*_selection(events, whole)))
+        conditions = _selection(events, whole)
+        return events.shared(whole.filter(*conditions)) if conditions else whole  # e.g. only a time zone chosen
     t = events.table
     ranks = range(len(events.stage_order))
     carried = events.segments if events.filters.is_default_view() else [c for c in events.segments if c not in events.constant_segments]

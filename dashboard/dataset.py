@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from functools import cached_property
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -94,11 +95,12 @@ class EventDataset:
         """The events that pass the filters, with the columns the analytics read (see :meth:`rows` for every
         column): all but ``customer_id``, ``row_id`` and ``ts_offset`` for the whole dataset; with filters,
         also without the text that codes stand for (``stage``, ``channel``, ``touchpoint``: read
-        ``stage_rank`` and the codes) and the attributes constant per customer (read from the per-customer
-        tables). A filtered view keeping at most ``SMALL_VIEW_ROWS`` touchpoints is copied once (only those
+        ``stage_rank`` and the codes), the attributes constant per customer (read from the per-customer
+        tables) and, when the daily counts come from the whole dataset's (``dashboard.rollup``), revenue. A filtered view keeping at most ``SMALL_VIEW_ROWS`` touchpoints is copied once (only those
         columns) and every chart reads the copy; a larger one stays a query over the stored file, its
         filters part of each query, which reads only the columns it needs (measured at 10M touchpoints:
-        copying 88% of them cost more than it saved; copying 3% saved rescanning the file for each chart)."""
+        copying 88% of them cost more than it saved; copying 3% saved rescanning the file for each chart).
+        A view known to be larger from the daily counts (``dashboard.rollup``) is not even tried."""
         dropped = {"customer_id", "row_id", "ts_offset"}
         if self.selects_customers_only and self.filters.stages:  # who reached a stage is known per customer already
             from .customers import customer_summary
@@ -108,17 +110,30 @@ class EventDataset:
         else:
             rows = self.rows()
         if not self.filters.is_default_view():
+            from .rollup import answered_by_whole
+
             dropped |= {*self.constant_segments, *(text for text, code in TEXT_CODES.items() if code in rows.columns)}
+            if answered_by_whole(self):
+                dropped.add("revenue")  # only the daily counts read it, and they come from the whole dataset's
         # an explicit list, not drop(): its SQL must be the same in every process (results are kept by it)
         view = rows.select(*[c for c in rows.columns if c not in dropped])
         if self.filters.is_default_view() or self.is_connected:
             return view
 
         def copied() -> ibis.Table:
+            if self._touchpoints_counted is not None and self._touchpoints_counted > SMALL_VIEW_ROWS:
+                return view
             small = materialise_small(view, SMALL_VIEW_ROWS)
             return view if small is None else small
 
         return self.remember(("rows", SMALL_VIEW_ROWS), copied)
+
+    @cached_property
+    def _touchpoints_counted(self) -> int | None:
+        """The view's touchpoints when counted without a scan (``dashboard.rollup``), else None; once per object."""
+        from .rollup import touchpoints_in_view
+
+        return touchpoints_in_view(self)
 
     @property
     def selects_customers_only(self) -> bool:

@@ -66,29 +66,30 @@ def _progress(events: EventDataset, steps: list[str], order: str, limit: int | N
         return events.shared(_any_order_from_summary(events, steps))
     hits, entry, keys = _hits(events, steps, dimension)
     if order == "ordered":
-        return events.shared(_ordered(_ordered_levels(hits, entry, keys, limit)))
+        start = entry.select("customer_key", "t1", reached=ibis.literal(1, "int32"), t_last=entry.t1)
+        return events.shared(_resumed(hits, start, keys, limit))
     return events.shared(_any_order(hits, entry, keys, limit))
 
 
 def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | None) -> ibis.Table:
     """The ordered funnel read off each customer's first and last time in every stage, where they decide it.
 
-    Step j is reached at the first step-j time at or after t_{j-1}: when the customer's first step-j
-    event is at or after t_{j-1}, that is it; when their last one is before, they stop. Only a customer
-    with step-j events on both sides of t_{j-1} (a loop back) needs their touchpoints: only those customers
-    are followed event by event, everyone else is counted from the summary in one projection."""
+    Step j is reached at the first step-j time at or after t_{j-1}: while every step so far was reached at its
+    first time, t_{j-1} is the summary's first time in step j-1; then, when the customer's first step-j event
+    is at or after it, that is t_j; when they have no step-j event at or after it, they stop. Only a customer
+    with step-j events on both sides of t_{j-1} (a loop back) needs their touchpoints from step j on: only those
+    customers are followed event by event, from the step where the summary stops deciding; everyone else is
+    counted from the summary in one projection."""
     summary = customer_summary(events)
     ranks = [events.stage_order.index(s) for s in steps]
     entered = summary.filter(summary[first_column(ranks[0])].notnull())
     t1 = entered[first_column(ranks[0])]
     # Flat conditions, each naming summary columns only (never an earlier step's expression, which would make the
     # query grow with every step): step j is reached at first_j when every step up to j was reached at its first
-    # time (``on_track``). A loop at j: step-j events on both sides of first_{j-1}; the flag may also catch a
-    # customer who had stopped before j (followed event by event all the same: the same numbers, a little work).
-    times, on_track, loop, previous = [t1], ibis.literal(True), ibis.literal(False), t1
+    # time (``on_track``).
+    times, on_track, previous = [t1], ibis.literal(True), t1
     for rank in ranks[1:]:
-        lo, hi = entered[first_column(rank)], entered[last_column(rank)]
-        loop = loop | ((lo < previous) & (hi >= previous))  # null (no such events) is not a loop: see below
+        lo = entered[first_column(rank)]
         ahead = lo >= previous
         if limit is not None:
             ahead = ahead & (seconds_between(lo, t1) <= limit)
@@ -96,14 +97,39 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
         times.append(ibis.cases((on_track, lo), else_=ibis.null(lo.type())))
         previous = lo
     reached = sum((time.notnull().cast("int32") for time in times[1:]), ibis.literal(1, "int32"))
-    chain = events.shared(entered.select("customer_key", t1=t1, reached=reached, t_last=ibis.coalesce(*reversed(times)),
-                                         loop=loop.fill_null(False)))  # once, not per step; kept: read three times
+    later = dict.fromkeys(ranks[1:])
+    track = entered.select("customer_key", *map(first_column, later), *map(last_column, later), t1=t1, reached=reached, t_last=ibis.coalesce(*reversed(times)))
+    # reached and t_last are exact unless the customer left the track at a loop: events of the next step on both
+    # sides of t_last (then they are the steps reached before it)
+    at_loop = [(track.reached == j, (track[first_column(r)] < track.t_last) & (track[last_column(r)] >= track.t_last))
+               for j, r in enumerate(ranks[1:], start=1)]
+    loop = ibis.cases(*at_loop, else_=False).fill_null(False) if at_loop else ibis.literal(False)
+    chain = events.shared(track.select("customer_key", "t1", "reached", "t_last", loop=loop))  # once; kept: read three times
     direct = chain.filter(~chain.loop)
-    entry = chain.filter(chain.loop).select("customer_key", "t1")  # their entry time is the summary's: one scan, not two
+    entry = chain.filter(chain.loop).select("customer_key", "t1", "reached", "t_last")
     column, keys = step_column(events, "stage", steps)
     hits = _step_events(events, column, keys[1:])  # step 1 is not needed again: t1 came from the summary
-    exact = _ordered(_ordered_levels(hits.semi_join(entry, "customer_key"), entry, keys, limit))
+    exact = _resumed(hits.semi_join(entry, "customer_key"), entry, keys, limit)
     return _progress_columns(direct).union(_progress_columns(exact))
+
+
+def _resumed(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None) -> ibis.Table:
+    """Loop customers followed event by event from where the summary left them (``reached`` steps, the last at
+    ``t_last``): step j is reached at their first step-j event at or after the time they reached step j-1."""
+    base = entry.select("customer_key", "t1", base=entry.reached, t_prev=entry.t_last)
+    advanced, levels = None, []
+    for j, value in enumerate(keys[1:], start=2):
+        waiting = base.filter(base.base == j - 1)
+        waiting = waiting if advanced is None else waiting.union(advanced, distinct=False)
+        candidates = hits.filter(hits.value == value)
+        joined = candidates.join(waiting, "customer_key").filter(lambda r: r.ts >= r.t_prev)
+        if limit is not None:
+            joined = joined.filter(seconds_between(joined.ts, joined.t1) <= limit)
+        advanced = joined.group_by(["customer_key", "t1", "base"]).aggregate(t_prev=joined.ts.min())
+        levels.append(advanced)
+    stacked = ibis.union(base, *levels, distinct=False)
+    grouped = stacked.group_by(["customer_key", "t1", "base"]).aggregate(steps=stacked.count(), t_last=stacked.t_prev.max())
+    return grouped.select("customer_key", "t1", reached=(grouped.base + grouped.steps - 1).cast("int32"), t_last=grouped.t_last)
 
 
 def _progress_columns(table: ibis.Table) -> ibis.Table:
@@ -123,28 +149,6 @@ def _any_order_from_summary(events: EventDataset, steps: list[str]) -> ibis.Tabl
     entered = summary.filter(firsts[0].notnull())
     return entered.select("customer_key", t1=firsts[0], reached=reached,
                           t_last=ibis.cases((reached == len(steps), last), else_=firsts[0]))
-
-
-def _ordered_levels(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None) -> list[ibis.Table]:
-    """Per step j ≥ 2: the customers who reached it, with t1 and t_prev (when they reached it)."""
-    reached = entry.mutate(t_prev=entry.t1)
-    levels = [reached]
-    for value in keys[1:]:
-        candidates = hits.filter(hits.value == value)
-        joined = candidates.join(reached, "customer_key").filter(lambda r: r.ts >= r.t_prev)
-        if limit is not None:
-            joined = joined.filter(seconds_between(joined.ts, joined.t1) <= limit)
-        reached = joined.group_by(["customer_key", "t1"]).aggregate(t_prev=joined.ts.min())
-        levels.append(reached)
-    return levels
-
-
-def _ordered(levels: list[ibis.Table]) -> ibis.Table:
-    """customer_key, t1, reached, t_last from the levels: a customer at level j reached every step before it, and
-    each step's time is at or after the one before, so reached = the levels they are in and t_last = the latest
-    time (one union and one grouping: simpler to compile and run than a left join per step)."""
-    stacked = ibis.union(*[level.select("customer_key", "t1", t=level.t_prev) for level in levels], distinct=False)
-    return stacked.group_by(["customer_key", "t1"]).aggregate(reached=stacked.count().cast("int32"), t_last=stacked.t.max())
 
 
 def _any_order(hits: ibis.Table, entry: ibis.Table, steps: list, limit: int | None) -> ibis.Table:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from .codes import NONE_CODE, decode, step_value
+from .codes import NONE_CODE, decode
 from .customers import conversion_stage, converted_flag, customer_summary, first_in_stage, summary_with_segments
 from .dataset import EventDataset
 from .errors import OptionError
 from .numbers import count
+from .rollup import daily_counts
 
 FREQUENCIES = {"day": "D", "week": "W", "month": "M"}
 
@@ -34,18 +35,6 @@ def kpis(events: EventDataset) -> pd.DataFrame:
         "median_days_to_convert": float(summary["median_days"].iloc[0]) if converted else float("nan"),
         "revenue": float(totals["revenue"].iloc[0]) if events.has_revenue and pd.notna(totals["revenue"].iloc[0]) else float("nan"),
     }])
-
-
-def daily_counts(events: EventDataset) -> ibis.Table:
-    """Touchpoints and revenue per day (UTC), stage and channel (as codes, see ``dashboard.codes``):
-    one pass over the touchpoints shared by the headline totals, the time and the channel-mix charts
-    (a few thousand rows, summed from)."""
-    def build() -> ibis.Table:
-        t = events.table
-        grouped = t.group_by(day=t.ts.truncate("D"), stage=step_value(events, t, "stage"), channel=step_value(events, t, "channel"))
-        return events.shared(grouped.aggregate(touchpoints=t.count(), revenue=t.revenue.sum()))
-
-    return events.remember(("daily",), build)
 
 
 def touchpoints_over_time(events: EventDataset, *, freq: str = "week") -> pd.DataFrame:

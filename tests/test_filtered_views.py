@@ -3,8 +3,9 @@
 Filters that keep whole customers (a stage, or a segment that never changes within a customer) are
 answered from the unfiltered per-customer tables; the others are recomputed from the touchpoints.
 Both must give the numbers of the definitions applied to the filtered rows, whether the view's touchpoints
-are copied once (a small view) or read from the stored file by every query (a large one)."""
-from datetime import timedelta
+are copied once (a small view) or read from the stored file by every query (a large one), and whether its
+daily counts come from the whole dataset's (whole UTC days, channels, constant segments) or its touchpoints."""
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from dashboard import DatasetStore, FilterState, dataset, read_events
 from dashboard.durations import stage_durations
 from dashboard.flow import flow, path_counts
 from dashboard.funnel import funnel
-from dashboard.overview import kpis, segment_conversion
+from dashboard.overview import channel_mix_by_stage, kpis, segment_conversion, touchpoints_over_time
 
 STAGES = ["awareness", "consideration", "conversion", "retention"]
 CHANNELS = ["web", "email", "store"]
@@ -27,6 +28,8 @@ filters = st.fixed_dictionaries({
     "device": st.sampled_from([(), ("phone",)]),
     "channels": st.sampled_from([(), ("web",), ("web", "email")]),
     "stages": st.sampled_from([(), ("conversion",), ("consideration", "retention")]),
+    "days": st.sampled_from([(None, None), (date(2025, 1, 5), date(2025, 1, 20)), (date(2025, 1, 10), None)]),
+    "tz": st.sampled_from(["UTC", "Asia/Tokyo"]),  # UTC days are answered from the whole dataset's daily counts
 })
 
 
@@ -41,6 +44,11 @@ def load(rows, tmp_path_factory):
 def pandas_view(frame: pd.DataFrame, choice: dict) -> pd.DataFrame:
     """The filter rules of the counting model, in pandas."""
     keep = pd.Series(True, index=frame.index)
+    start, end = choice["days"]
+    if start:
+        keep &= frame["ts"] >= pd.Timestamp(start, tz=choice["tz"]).tz_convert("UTC").tz_localize(None)
+    if end:
+        keep &= frame["ts"] < pd.Timestamp(end + timedelta(days=1), tz=choice["tz"]).tz_convert("UTC").tz_localize(None)
     if choice["region"]:
         keep &= frame["region"].isin(choice["region"])
     if choice["device"]:
@@ -63,7 +71,7 @@ def any_order_counts(frame: pd.DataFrame, steps: list[str]) -> list[int]:
     return counts
 
 
-@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=24, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=journeys, choice=filters, copied=st.booleans())
 def test_filtered_views_match_pandas(rows, choice, copied, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
@@ -73,14 +81,15 @@ def test_filtered_views_match_pandas(rows, choice, copied, tmp_path_factory):
 
 def check_view(rows, choice, tmp_path_factory):
     events = load(rows, tmp_path_factory)
-    view = events.filter(FilterState(dataset=events.id, channels=choice["channels"], stages=choice["stages"])
+    view = events.filter(FilterState(dataset=events.id, channels=choice["channels"], stages=choice["stages"],
+                                     date_from=choice["days"][0], date_to=choice["days"][1], tz=choice["tz"])
                          .with_segments({"region": choice["region"], "device": choice["device"]}))
     everything = events.to_pandas()
     everything["ts"] = everything["ts"].dt.tz_localize(None)
     constant = everything.groupby("customer_key")["device"].nunique().max() == 1
     assert [s["per_customer"] for s in events.manifest["segments"]] == [True, bool(constant)]
-    assert view.selects_customers_only == ((not choice["device"] or constant) and not choice["channels"]
-                                           and bool(choice["region"] or choice["device"] or choice["stages"])
+    assert view.selects_customers_only == ((not choice["device"] or constant) and not choice["channels"] and not any(choice["days"])
+                                           and bool(choice["region"] or choice["device"] or choice["stages"] or choice["tz"] != "UTC")
                                            and all(s in events.stage_order for s in choice["stages"]))
     frame = pandas_view(everything, choice)
     stages = events.stage_order
@@ -92,6 +101,10 @@ def check_view(rows, choice, tmp_path_factory):
     headline = kpis(view).iloc[0]
     assert headline["customers"] == frame["customer_key"].nunique()
     assert headline["touchpoints"] == len(frame)
+    over_time = touchpoints_over_time(view, freq="day")
+    assert over_time.groupby("channel")["touchpoints"].sum().to_dict() == frame.groupby("channel").size().to_dict()
+    mix = channel_mix_by_stage(view).set_index(["stage", "channel"])["touchpoints"].to_dict()
+    assert mix == frame.groupby(["stage", "channel"]).size().to_dict()
     converters = set(frame.loc[frame["stage"] == "conversion", "customer_key"])
     assert headline["converted"] == len(converters)
     assert path_counts(view, max_steps=3)["converted"].sum() == len(converters)
