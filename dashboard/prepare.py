@@ -1,6 +1,7 @@
 """Results prepared right after a load (or a new stage order), so the unfiltered view of every
 page opens without scanning all the touchpoints again: the per-customer summary, the customer
-ids, the default funnel's progress per customer and the default flow's path per customer.
+ids, the default funnel's progress per customer, the default flow's path per customer and the
+daily counts (which filtered views on days, channels and constant attributes also sum from).
 They are kept beside the dataset (see ``EventDataset.shared``)."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .engine import clear_persisted
 from .errors import OptionError
 from .flow import DEFAULT_STEPS, customer_paths, path_width
 from .funnel import funnel_customers
+from .rollup import daily_counts
 from .store import RESULTS
 
 
@@ -19,6 +21,7 @@ def prepare_default_views(dataset: EventDataset) -> None:
     unfiltered = dataset.unfiltered()
     customer_summary(unfiltered)
     customer_ids(unfiltered)
+    daily_counts(unfiltered)
     try:
         funnel_customers(unfiltered)
     except OptionError:  # no stages and no touchpoints: the Funnel page explains instead
