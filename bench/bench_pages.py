@@ -156,7 +156,9 @@ def machine_check(dataset) -> float:
     """Seconds for a fixed raw DuckDB aggregate over the stored file (no Ibis, no app code): the machine's speed."""
     import duckdb
 
-    path = dataset.folder / "events.parquet"
+    from dashboard.store import EVENTS
+
+    path = dataset.folder / EVENTS
     per_stage = ", ".join(f"min(CASE WHEN stage_rank = {r} THEN ts END), max(CASE WHEN stage_rank = {r} THEN ts END)" for r in range(5))
     con = duckdb.connect()
     query = f"CREATE OR REPLACE TABLE check_summary AS SELECT customer_key, min(ts), {per_stage} FROM read_parquet('{path}') " \

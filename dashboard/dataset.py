@@ -96,10 +96,11 @@ class EventDataset:
         column): all but ``customer_id``, ``row_id`` and ``ts_offset`` for the whole dataset; with filters,
         also without the text that codes stand for (``stage``, ``channel``, ``touchpoint``: read
         ``stage_rank`` and the codes), the attributes constant per customer (read from the per-customer
-        tables) and, when the daily counts come from the whole dataset's (``dashboard.rollup``), revenue. A filtered view keeping at most ``SMALL_VIEW_ROWS`` touchpoints is copied once (only those
-        columns) and every chart reads the copy; a larger one stays a query over the stored file, its
-        filters part of each query, which reads only the columns it needs (measured at 10M touchpoints:
-        copying 88% of them cost more than it saved; copying 3% saved rescanning the file for each chart).
+        tables) and, when the daily counts come from the whole dataset's (``dashboard.rollup``), revenue. A
+        filtered view keeping at most ``SMALL_VIEW_ROWS`` touchpoints is copied once (only those columns) and
+        every chart reads the copy; a larger one stays a query over the stored file, its filters part of each
+        query, which reads only the columns it needs (measured at 10M touchpoints: copying 88% of them cost more
+        than it saved; copying 3% saved rescanning the file for each chart).
         A view known to be larger from the daily counts (``dashboard.rollup``) is not even tried."""
         dropped = {"customer_id", "row_id", "ts_offset"}
         if self.selects_customers_only and self.filters.stages:  # who reached a stage is known per customer already

@@ -98,7 +98,8 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
         previous = lo
     reached = sum((time.notnull().cast("int32") for time in times[1:]), ibis.literal(1, "int32"))
     later = dict.fromkeys(ranks[1:])
-    track = entered.select("customer_key", *map(first_column, later), *map(last_column, later), t1=t1, reached=reached, t_last=ibis.coalesce(*reversed(times)))
+    track = entered.select("customer_key", *map(first_column, later), *map(last_column, later), t1=t1, reached=reached,
+                           t_last=ibis.coalesce(*reversed(times)))
     # reached and t_last are exact unless the customer left the track at a loop: events of the next step on both
     # sides of t_last (then they are the steps reached before it)
     at_loop = [(track.reached == j, (track[first_column(r)] < track.t_last) & (track[last_column(r)] >= track.t_last))

@@ -10,12 +10,11 @@ time zone, an attribute not in the table) and a connected table count from the v
 """
 from __future__ import annotations
 
-import math
-
 import ibis
 
 from .codes import NONE_CODE, encode, is_coded, step_value
 from .dataset import EventDataset
+from .numbers import count
 
 ROLLUP_MAX_GROUPS = 200  # the attributes' value combinations the whole-dataset counts are split by, at most
 MAX_VALUES_LISTED = 500  # an attribute listing this many values at load may have more (see ``dashboard.loading``)
@@ -45,12 +44,7 @@ def daily_counts(events: EventDataset) -> ibis.Table:
     if answered_by_whole(events):
         return _narrowed(events)
 
-    def build() -> ibis.Table:
-        t = events.table
-        grouped = t.group_by(day=t.ts.truncate("D"), stage=step_value(events, t, "stage"), channel=step_value(events, t, "channel"))
-        return events.shared(grouped.aggregate(touchpoints=t.count(), revenue=t.revenue.sum()))
-
-    return events.remember(("daily",), build)
+    return events.remember(("daily",), lambda: _counted(events))
 
 
 def touchpoints_in_view(events: EventDataset) -> int | None:
@@ -58,20 +52,21 @@ def touchpoints_in_view(events: EventDataset) -> int | None:
     if events.filters.is_default_view() or not answered_by_whole(events):
         return None
     counts = _narrowed(events)
-    total = counts.aggregate(n=counts.touchpoints.sum()).execute()["n"].iloc[0]
-    return 0 if total is None or (isinstance(total, float) and math.isnan(total)) else int(total)
+    return count(counts.aggregate(n=counts.touchpoints.sum()).execute()["n"].iloc[0])
 
 
 def _whole(events: EventDataset) -> ibis.Table:
     whole = events.unfiltered()
+    split = rollup_segments(whole)
+    return whole.remember(("daily", tuple(split)), lambda: _counted(whole, split))
 
-    def build() -> ibis.Table:
-        t = whole.table
-        keys = dict(day=t.ts.truncate("D"), stage=step_value(whole, t, "stage"), channel=step_value(whole, t, "channel"))
-        grouped = t.group_by(**keys, **{column: t[column] for column in rollup_segments(whole)})
-        return whole.shared(grouped.aggregate(touchpoints=t.count(), revenue=t.revenue.sum()))
 
-    return whole.remember(("daily", tuple(rollup_segments(whole))), build)
+def _counted(events: EventDataset, split: list[str] = ()) -> ibis.Table:
+    """The view's touchpoints and revenue per day, stage, channel and the ``split`` attributes (one scan, shared)."""
+    t = events.table
+    keys = dict(day=t.ts.truncate("D"), stage=step_value(events, t, "stage"), channel=step_value(events, t, "channel"))
+    grouped = t.group_by(**keys, **{column: t[column] for column in split})
+    return events.shared(grouped.aggregate(touchpoints=t.count(), revenue=t.revenue.sum()))
 
 
 def answered_by_whole(events: EventDataset) -> bool:
