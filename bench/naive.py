@@ -11,9 +11,16 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 def funnel_counts(frame: pd.DataFrame, steps: list[str], window_s: float | None = None, column: str = "stage") -> list[int]:
     """Ordered funnel, customer by customer."""
-    counts = [0] * len(steps)
+    reached = ordered_progress(frame, steps, window_s, column)["reached"]
+    return [int((reached >= j).sum()) for j in range(1, len(steps) + 1)]
+
+
+def ordered_progress(frame: pd.DataFrame, steps: list[str], window_s: float | None = None, column: str = "stage") -> pd.DataFrame:
+    """Per entering customer: customer_key, reached (steps of the ordered funnel), t_last (when the last step was
+    reached, for customers who reached every step; else NaT)."""
+    rows = []
     hits = frame[frame[column].isin(steps)]
-    for _, events in hits.groupby("customer_key", sort=False):
+    for key, events in hits.groupby("customer_key", sort=False):
         times = {s: np.sort(events.loc[events[column] == s, "ts"].to_numpy()) for s in steps}
         if not len(times[steps[0]]):
             continue
@@ -26,9 +33,8 @@ def funnel_counts(frame: pd.DataFrame, steps: list[str], window_s: float | None 
             if not len(later):
                 break
             current, reached = later[0], reached + 1
-        for j in range(reached):
-            counts[j] += 1
-    return counts
+        rows.append((key, reached, current if reached == len(steps) else pd.NaT))
+    return pd.DataFrame(rows, columns=["customer_key", "reached", "t_last"])
 
 
 def paths(frame: pd.DataFrame, column: str = "stage", max_steps: int = 5) -> pd.Series:

@@ -1,8 +1,9 @@
 """Each customer in view, summarised once per filter state: the table most charts count from.
 
 One row per customer with at least one event that passes the filters:
-``customer_key``, ``first_ts`` (first event), ``first_<r>`` and ``last_<r>`` (times of the first
-and last events in the stage of rank ``r`` of the stage order; null when the customer has none)
+``customer_key``, ``first_ts`` (first event), ``first_<r>`` (time of the first event in the stage of
+rank ``r`` of the stage order; null when the customer has none), ``last_<r>`` (of the last such event,
+for every stage but the first: only an ordered funnel reads them, for its later steps)
 and the segment attributes at the customer's first event in view (event order: time, stage
 order, row). Attributes recorded at load as constant per customer are left out of a filtered
 summary and read from the unfiltered one (``summary_with_segments``): carrying text through a
@@ -35,12 +36,18 @@ def _summary(events: EventDataset) -> ibis.Table:
     ranks = range(len(events.stage_order))
     carried = events.segments if events.filters.is_default_view() else [c for c in events.segments if c not in events.constant_segments]
     columns = {
-        "first_ts": t.ts.min(),
         **{first_column(r): _in_stage(t, r).min() for r in ranks},
-        **{last_column(r): _in_stage(t, r).max() for r in ranks},
+        **{last_column(r): _in_stage(t, r).max() for r in ranks[1:]},
         **{column: _at_first_event(events, column) for column in carried},
     }
-    return events.shared(t.group_by("customer_key").aggregate(**columns))
+    if events.every_touchpoint_staged:  # the first touchpoint is the earliest first time in a stage: one aggregate less
+        grouped = t.group_by("customer_key").aggregate(**columns)
+        firsts = [grouped[first_column(r)] for r in ranks]
+        summary = grouped.select("customer_key", first_ts=ibis.least(*firsts) if len(firsts) > 1 else firsts[0],
+                                 **{c: grouped[c] for c in columns})
+    else:
+        summary = t.group_by("customer_key").aggregate(first_ts=t.ts.min(), **columns)
+    return events.shared(summary)
 
 
 def customer_segments(events: EventDataset) -> ibis.Table:

@@ -19,6 +19,7 @@ import pandas as pd
 from .codes import CODED, encode
 from .engine import materialise, materialise_small, parquet_table, remembered
 from .filters import FilterState
+from .loading import MAX_FILTER_VALUES
 from .mapping import Mapping
 from .sources import is_connected, remote_events
 from .store import EVENTS, RESULTS, SET_ASIDE, DatasetStore
@@ -69,6 +70,12 @@ class EventDataset:
     @property
     def has_stages(self) -> bool:
         return bool(self.stage_order)
+
+    @property
+    def every_touchpoint_staged(self) -> bool:
+        """True when every touchpoint has a stage of the stage order (known from the load's statistics)."""
+        listed = self.values("stage")
+        return bool(listed) and len(listed) < MAX_FILTER_VALUES and self.quality.get("rows_without_stage") == 0
 
     @property
     def has_revenue(self) -> bool:

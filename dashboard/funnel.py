@@ -52,7 +52,7 @@ def _step_events(events: EventDataset, column: str, keys: list) -> ibis.Table:
 def funnel_customers(events: EventDataset, steps=None, *, order: str = "ordered", window: timedelta | None = None,
                      dimension: str | None = None) -> ibis.Table:
     """One row per entering customer: customer_key, t1 (entry time), reached (steps reached, 1..k),
-    t_last (time the last reached step was reached)."""
+    t_last (when every step was reached: the time the last one was; null for the others)."""
     dimension, steps = _resolve(events, steps, order, dimension)
     limit = window_seconds(window)
     what = ("funnel", tuple(steps), order, limit, dimension)
@@ -60,58 +60,77 @@ def funnel_customers(events: EventDataset, steps=None, *, order: str = "ordered"
 
 
 def _progress(events: EventDataset, steps: list[str], order: str, limit: int | None, dimension: str) -> ibis.Table:
-    if dimension == "stage" and order == "ordered":
+    if dimension == "stage" and order == "ordered" and events.stage_order[0] not in steps[1:]:  # (no last time kept for it)
         return events.shared(_ordered_from_summary(events, steps, limit))
-    if dimension == "stage" and limit is None:
-        return events.shared(_any_order_from_summary(events, steps))
-    hits, entry, keys = _hits(events, steps, dimension)
-    if order == "ordered":
-        start = entry.select("customer_key", "t1", reached=ibis.literal(1, "int32"), t_last=entry.t1)
-        return events.shared(_resumed(hits, start, keys, limit))
-    return events.shared(_any_order(hits, entry, keys, limit))
+    if dimension == "stage" and order == "any" and limit is None:
+        progress = _any_order_from_summary(events, steps)
+    else:
+        hits, entry, keys = _hits(events, steps, dimension)
+        if order == "ordered":
+            start = entry.select("customer_key", "t1", reached=ibis.literal(1, "int32"), t_last=entry.t1)
+            progress = _resumed(hits, start, keys, limit)
+        else:
+            progress = _any_order(hits, entry, keys, limit)
+    return events.shared(_progress_columns(progress, len(steps)))
 
 
 def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | None) -> ibis.Table:
     """The ordered funnel read off each customer's first and last time in every stage, where they decide it.
 
-    Step j is reached at the first step-j time at or after t_{j-1}: while every step so far was reached at its
-    first time, t_{j-1} is the summary's first time in step j-1; then, when the customer's first step-j event
-    is at or after it, that is t_j; when they have no step-j event at or after it, they stop. Only a customer
-    with step-j events on both sides of t_{j-1} (a loop back) needs their touchpoints from step j on: only those
-    customers are followed event by event, from the step where the summary stops deciding; everyone else is
-    counted from the summary in one projection."""
+    Step j is reached at the first step-j time at or after t_{j-1}. The summary pins t_{j-1} between two times
+    (lo, hi; equal while every step so far was reached at its stage's first time). Then step j's first and last
+    times decide it when: the first is at or after hi (t_j is that first time, exactly); the last is before lo
+    (not reached); or the first is before hi and the last at or after it (reached, t_j between the later of lo
+    and the first, and the last). A window W adds: reached only when t_j is at most W after t1, decided when
+    both bounds fall on one side. Only a customer left undecided at some step (step-j times on both sides of an
+    unknown t_{j-1}), or who reached every step at a time not pinned exactly, is followed event by event, from
+    the last step whose time is exact; everyone else is counted from the summary in one projection."""
     summary = customer_summary(events)
     ranks = [events.stage_order.index(s) for s in steps]
     entered = summary.filter(summary[first_column(ranks[0])].notnull())
     t1 = entered[first_column(ranks[0])]
-    # Flat conditions, each naming summary columns only (never an earlier step's expression, which would make the
-    # query grow with every step): step j is reached at first_j when every step up to j was reached at its first
-    # time (``on_track``).
-    times, on_track, previous = [t1], ibis.literal(True), t1
-    for rank in ranks[1:]:
-        lo = entered[first_column(rank)]
-        ahead = lo >= previous
-        if limit is not None:
-            ahead = ahead & (seconds_between(lo, t1) <= limit)
-        on_track = on_track & ahead.fill_null(False)
-        times.append(ibis.cases((on_track, lo), else_=ibis.null(lo.type())))
-        previous = lo
-    reached = sum((time.notnull().cast("int32") for time in times[1:]), ibis.literal(1, "int32"))
     later = dict.fromkeys(ranks[1:])
-    track = entered.select("customer_key", *map(first_column, later), *map(last_column, later), t1=t1, reached=reached,
-                           t_last=ibis.coalesce(*reversed(times)))
-    # reached and t_last are exact unless the customer left the track at a loop: events of the next step on both
-    # sides of t_last (then they are the steps reached before it)
-    at_loop = [(track.reached == j, (track[first_column(r)] < track.t_last) & (track[last_column(r)] >= track.t_last))
-               for j, r in enumerate(ranks[1:], start=1)]
-    loop = ibis.cases(*at_loop, else_=False).fill_null(False) if at_loop else ibis.literal(False)
-    chain = events.shared(track.select("customer_key", "t1", "reached", "t_last", loop=loop))  # once; kept: read three times
+    state = entered.select(*map(first_column, later), *map(last_column, later), customer_key="customer_key", t1=t1,
+                           lo=t1, hi=t1, reached=ibis.literal(1, "int32"), status=ibis.literal(GOING, "int8"),
+                           exact_reached=ibis.literal(1, "int32"), exact_t=t1)
+    for j, rank in enumerate(ranks[1:], start=2):
+        state = _next_step(state, j, rank, limit)  # one projection per step: the query grows linearly
+    converted = (state.status == GOING) & (state.reached == len(steps))
+    loop = (state.status == UNDECIDED) | (converted & (state.lo != state.hi))
+    chain = events.shared(state.select("customer_key", "t1", "reached", "exact_reached", "exact_t", loop=loop,  # once
+                                       t_last=ibis.cases((converted, state.hi), else_=ibis.null(t1.type()))))
     direct = chain.filter(~chain.loop)
-    entry = chain.filter(chain.loop).select("customer_key", "t1", "reached", "t_last")
+    entry = chain.filter(chain.loop).select("customer_key", "t1", reached=chain.exact_reached, t_last=chain.exact_t)
     column, keys = step_column(events, "stage", steps)
     hits = _step_events(events, column, keys[1:])  # step 1 is not needed again: t1 came from the summary
     exact = _resumed(hits.semi_join(entry, "customer_key"), entry, keys, limit)
-    return _progress_columns(direct).union(_progress_columns(exact))
+    exact = exact.select("customer_key", "t1", "reached", t_last=ibis.cases((exact.reached == len(steps), exact.t_last),
+                                                                           else_=ibis.null(exact.t_last.type())))
+    return direct.select("customer_key", "t1", "reached", "t_last").union(exact)
+
+
+GOING, STOPPED, UNDECIDED = 0, 1, 2  # a customer's status while the summary decides the ordered funnel
+EXACT, GONE, SURE, OPEN = 1, 2, 3, 4  # what a step's first and last times decide (0: customer not going)
+
+
+def _next_step(state: ibis.Table, j: int, rank: int, limit: int | None) -> ibis.Table:
+    """``state`` after step j (stage of rank ``rank``) for the customers still going (see above): one projection."""
+    first, last = state[first_column(rank)], state[last_column(rank)]
+    step = ibis.cases((state.status != GOING, 0), (first >= state.hi, EXACT), (last.isnull() | (last < state.lo), GONE),
+                      (last >= state.hi, SURE), else_=OPEN)
+    lo = ibis.cases((step == EXACT, first), (step == SURE, ibis.greatest(state.lo, first)), else_=state.lo)
+    hi = ibis.cases((step == EXACT, first), (step == SURE, last), else_=state.hi)
+    if limit is not None:  # reached only within the window: decided when t_j's bounds are both in it or both out
+        moved = (step == EXACT) | (step == SURE)
+        step = ibis.cases((moved & (seconds_between(lo, state.t1) > limit), GONE),
+                          (moved & (seconds_between(hi, state.t1) > limit), OPEN), else_=step)
+    moved = (step == EXACT) | (step == SURE)
+    return state.mutate(
+        lo=ibis.cases((moved, lo), else_=state.lo), hi=ibis.cases((moved, hi), else_=state.hi),
+        reached=state.reached + moved.cast("int32"),
+        status=ibis.cases((step == GONE, STOPPED), (step == OPEN, UNDECIDED), else_=state.status).cast("int8"),
+        exact_reached=ibis.cases((step == EXACT, j), else_=state.exact_reached).cast("int32"),
+        exact_t=ibis.cases((step == EXACT, first), else_=state.exact_t))
 
 
 def _resumed(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None) -> ibis.Table:
@@ -133,9 +152,12 @@ def _resumed(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None)
     return grouped.select("customer_key", "t1", reached=(grouped.base + grouped.steps - 1).cast("int32"), t_last=grouped.t_last)
 
 
-def _progress_columns(table: ibis.Table) -> ibis.Table:
-    """customer_key, t1, reached (int32), t_last: the same schema from every way of computing progress."""
-    return table.select("customer_key", "t1", reached=table.reached.cast("int32"), t_last=table.t_last)
+def _progress_columns(table: ibis.Table, steps: int) -> ibis.Table:
+    """customer_key, t1, reached (int32), t_last (null unless all ``steps`` were reached): the same schema from
+    every way of computing progress."""
+    done = table.reached == steps
+    return table.select("customer_key", "t1", reached=table.reached.cast("int32"),
+                        t_last=ibis.cases((done, table.t_last), else_=ibis.null(table.t1.type())))
 
 
 def _any_order_from_summary(events: EventDataset, steps: list[str]) -> ibis.Table:

@@ -249,7 +249,7 @@ def apply_stage_order(events_path: Path, order: list[str]) -> None:
 def _statistics(events: ibis.Table) -> dict:
     per_customer = events.group_by("customer_key").aggregate(n=events.count())
     totals = events.aggregate(first=events.ts.min(), last=events.ts.max(), customers=events.customer_key.nunique(),
-                              offsets=events.ts_offset.notnull().sum()).execute().iloc[0]
+                              offsets=events.ts_offset.notnull().sum(), unstaged=events.stage.isnull().sum()).execute().iloc[0]
     spread = per_customer.aggregate(median=per_customer.n.median(), mean=per_customer.n.mean(), max=per_customer.n.max()).execute().iloc[0]
     keys = ["customer_key", "ts", "stage", "channel", "touchpoint"]
     dupes = events.group_by(keys).aggregate(n=events.count())
@@ -259,6 +259,7 @@ def _statistics(events: ibis.Table) -> dict:
         "first_ts": _utc(totals["first"]).isoformat(),
         "last_ts": _utc(totals["last"]).isoformat(),
         "rows_with_offset": int(totals["offsets"]),
+        "rows_without_stage": count(totals["unstaged"]),
         "events_per_customer": {"median": float(spread["median"]), "mean": round(float(spread["mean"]), 2), "max": int(spread["max"])},
         "duplicates": count(duplicates),
     }

@@ -7,7 +7,7 @@ from bench import naive
 from dashboard import DatasetStore, read_events
 from dashboard.durations import stage_durations
 from dashboard.flow import flow
-from dashboard.funnel import funnel
+from dashboard.funnel import funnel, funnel_customers
 
 STAGES = ["awareness", "consideration", "conversion", "retention"]
 journeys = st.lists(st.tuples(st.integers(0, 7), st.sampled_from(STAGES), st.integers(0, 40 * 24)), min_size=1, max_size=60)
@@ -27,6 +27,27 @@ def test_funnel_never_increases_and_matches_pandas(rows, tmp_path_factory):
     assert counts == sorted(counts, reverse=True)
     assert counts == naive.funnel_counts(events.to_pandas(), events.stage_order)
     assert funnel(events, order="any")["customers"].tolist()[0] == counts[0]
+
+
+# few customers with many touchpoints each: loops back to earlier stages, ties and skipped stages are common
+looping = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(STAGES), st.integers(0, 10 * 24)), min_size=1, max_size=80)
+step_orders = st.permutations(STAGES).flatmap(lambda order: st.integers(2, 4).map(lambda k: list(order[:k])))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=looping, steps=step_orders, window_days=st.sampled_from([None, 1, 3]))
+def test_ordered_funnel_per_customer_matches_pandas(rows, steps, window_days, tmp_path_factory):
+    """Each customer's steps reached and, for those who reached every step, the time they did: the summary-based
+    shortcut (first and last time per stage) must agree with following every touchpoint."""
+    events = load(rows + [(9, stage, 0) for stage in STAGES], tmp_path_factory)  # every stage present
+    window = None if window_days is None else pd.Timedelta(days=window_days).to_pytimedelta()
+    ours = funnel_customers(events, steps, window=window).execute().sort_values("customer_key").reset_index(drop=True)
+    frame = events.to_pandas().assign(ts=lambda f: f["ts"].dt.tz_localize(None))
+    theirs = naive.ordered_progress(frame, steps, None if window is None else window.total_seconds())
+    theirs = theirs.sort_values("customer_key").reset_index(drop=True)
+    assert ours["customer_key"].tolist() == theirs["customer_key"].tolist()
+    assert ours["reached"].tolist() == theirs["reached"].tolist()
+    assert pd.to_datetime(ours["t_last"]).tolist() == pd.to_datetime(theirs["t_last"]).tolist()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
