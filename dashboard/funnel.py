@@ -94,7 +94,7 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
                            lo=t1, hi=t1, reached=ibis.literal(1, "int32"), status=ibis.literal(GOING, "int8"),
                            exact_reached=ibis.literal(1, "int32"), exact_t=t1)
     for j, rank in enumerate(ranks[1:], start=2):
-        state = _next_step(state, j, rank, limit)  # one projection per step: the query grows linearly
+        state = _next_step(state, j, rank, limit)  # the query grows linearly with the steps
     converted = (state.status == GOING) & (state.reached == len(steps))
     loop = (state.status == UNDECIDED) | (converted & (state.lo != state.hi))
     chain = events.shared(state.select("customer_key", "t1", "reached", "exact_reached", "exact_t", loop=loop,  # once
@@ -114,19 +114,24 @@ EXACT, GONE, SURE, OPEN = 1, 2, 3, 4  # what a step's first and last times decid
 
 
 def _next_step(state: ibis.Table, j: int, rank: int, limit: int | None) -> ibis.Table:
-    """``state`` after step j (stage of rank ``rank``) for the customers still going (see above): one projection."""
+    """``state`` after step j (stage of rank ``rank``) for the customers still going (see above): two projections,
+    what the step's times decide, then the new state."""
     first, last = state[first_column(rank)], state[last_column(rank)]
     step = ibis.cases((state.status != GOING, 0), (first >= state.hi, EXACT), (last.isnull() | (last < state.lo), GONE),
                       (last >= state.hi, SURE), else_=OPEN)
-    lo = ibis.cases((step == EXACT, first), (step == SURE, ibis.greatest(state.lo, first)), else_=state.lo)
-    hi = ibis.cases((step == EXACT, first), (step == SURE, last), else_=state.hi)
     if limit is not None:  # reached only within the window: decided when t_j's bounds are both in it or both out
+        lo = ibis.cases((step == EXACT, first), else_=ibis.greatest(state.lo, first))
+        hi = ibis.cases((step == EXACT, first), else_=last)
         moved = (step == EXACT) | (step == SURE)
         step = ibis.cases((moved & (seconds_between(lo, state.t1) > limit), GONE),
                           (moved & (seconds_between(hi, state.t1) > limit), OPEN), else_=step)
+    state = state.mutate(step=step.cast("int8"))
+    first, last, step = state[first_column(rank)], state[last_column(rank)], state.step
     moved = (step == EXACT) | (step == SURE)
-    return state.mutate(
-        lo=ibis.cases((moved, lo), else_=state.lo), hi=ibis.cases((moved, hi), else_=state.hi),
+    return state.select(
+        *[c for c in state.columns if c not in ("step", "lo", "hi", "reached", "status", "exact_reached", "exact_t")],
+        lo=ibis.cases((step == EXACT, first), (step == SURE, ibis.greatest(state.lo, first)), else_=state.lo),
+        hi=ibis.cases((step == EXACT, first), (step == SURE, last), else_=state.hi),
         reached=state.reached + moved.cast("int32"),
         status=ibis.cases((step == GONE, STOPPED), (step == OPEN, UNDECIDED), else_=state.status).cast("int8"),
         exact_reached=ibis.cases((step == EXACT, j), else_=state.exact_reached).cast("int32"),
