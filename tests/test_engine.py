@@ -102,3 +102,25 @@ def test_many_sessions_sharing_and_evicting_tables_at_once(monkeypatch, numbers)
     for thread in threads:
         thread.join()
     assert failures == [] and len(counts) == 200 and all(counts)
+
+
+def test_a_query_shape_is_compiled_once_and_reads_its_own_tables(tmp_path):
+    """Two pairs of tables with the same columns, read in swapped roles: one compiled shape, each result from its
+    own tables (the SQL is what compiling the query directly gives)."""
+    paths = {}
+    for name, values in {"a": [1, 2, 3], "b": [2, 3, 4], "c": [10, 20], "d": [20, 30]}.items():
+        paths[name] = tmp_path / f"{name}.parquet"
+        pd.DataFrame({"x": values}).to_parquet(paths[name])
+    a, b, c, d = (engine.parquet_table(paths[n]) for n in "abcd")
+
+    def both(left, right):
+        return left.filter(left.x > 1).semi_join(right, "x").select(x=left.x * 2)
+
+    before = len(engine._shapes)
+    first, second, swapped = both(a, b), both(c, d), both(b, a)
+    sql = [engine._compiled(engine.connection(), query) for query in (first, second, swapped)]
+    assert sql == [engine.connection().compile(query) for query in (first, second, swapped)]
+    assert len(engine._shapes) == before + 1
+    assert sorted(engine.materialise(first).x.execute()) == [4, 6]  # a's 2, 3 that b also has
+    assert sorted(engine.materialise(second).x.execute()) == [40]
+    assert sorted(engine.materialise(swapped).x.execute()) == [4, 6]  # b's 2, 3 (its 4 is not in a)
