@@ -72,7 +72,7 @@ def summary_with_segments(events: EventDataset, attributes=None, **columns: ibis
 
 def _in_stage(t: ibis.Table, rank: int) -> ibis.Value:
     """The time of events in the stage of rank ``rank``, null for the others (an expression, not a filtered
-    aggregate: DuckDB computes ten of them over one pass noticeably faster)."""
+    aggregate: in DuckDB as fast as filtered aggregates for nine of them, and faster for more; measured)."""
     return ibis.cases((t.stage_rank == rank, t.ts), else_=ibis.null(t.ts.type()))
 
 
