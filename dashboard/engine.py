@@ -55,11 +55,21 @@ def _shared_database():
 
 
 class _Cursor:
-    """An Ibis backend on one cursor of the shared database, with the Parquet views opened on it."""
+    """An Ibis backend on one cursor of the shared database, with the Parquet views opened on it; its queries
+    are compiled once per shape (``_compiled``), whether materialised here or executed by Ibis."""
 
     def __init__(self):
         self.con = ibis.duckdb.from_connection(_shared_database().cursor())
         self.tables: dict[tuple[str, int], ibis.Table] = {}
+        compile_anew = self.con.compile
+
+        def compile(expr, /, *, limit=None, params=None, pretty=False):  # every query of this cursor: see _compiled
+            unlimited = limit is None or (limit == "default" and ibis.options.sql.default_limit is None)
+            if unlimited and not params and not pretty and isinstance(expr, ibis.Table):
+                return _compiled(compile_anew, expr)
+            return compile_anew(expr, limit=limit, params=params, pretty=pretty)
+
+        self.con.compile = compile
 
 
 def _cursor() -> _Cursor:
@@ -177,7 +187,7 @@ def materialise(expr: ibis.Table, persist: Path | None = None) -> ibis.Table:
     if con.name != "duckdb":
         return _remote(con, expr)
     con = connection()
-    query = _compiled(con, expr)  # compiled once: it names the result and then computes it
+    query = con.compile(expr)  # compiled once: it names the result and then computes it
     name = "m_" + hashlib.sha1(query.encode()).hexdigest()[:24]
     key_lock = _key_lock(name)
     if persist is not None:
@@ -196,13 +206,17 @@ _shapes: OrderedDict[ops.Node, str] = OrderedDict()  # a query with stand-ins fo
 STAND_IN = "jl_stand_in_{}_"
 
 
-def _compiled(con, expr: ibis.Table) -> str:
+def _compiled(compile_anew, expr: ibis.Table) -> str:
     """``expr``'s SQL. Ibis compiles a query in 5-40 ms; a new filter state mostly changes only which tables a
     query reads (a new view, a new per-customer summary), not its shape. So the query is compiled with a
     stand-in for each table it reads, once per shape, and the stand-ins' names are then swapped for the
-    tables' own (quoted identifiers: the stand-in names occur nowhere else)."""
+    tables' own (quoted identifiers: the stand-in names occur nowhere else). A query over data sent from Python
+    (an Ibis memtable, e.g. the conversations a tone chart asks about) is compiled anew: not kept with its data."""
     op = expr.op()
-    tables = list(dict.fromkeys(op.find(ops.DatabaseTable, ordered=True)))
+    leaves = op.find((ops.DatabaseTable, ops.InMemoryTable), ordered=True)
+    if any(isinstance(leaf, ops.InMemoryTable) for leaf in leaves):
+        return compile_anew(expr)
+    tables = list(dict.fromkeys(leaves))
     stand_ins = {t: ops.DatabaseTable(STAND_IN.format(i), schema=t.schema, source=t.source, namespace=t.namespace)
                  for i, t in enumerate(tables)}
     shape = op.replace(stand_ins)
@@ -211,7 +225,7 @@ def _compiled(con, expr: ibis.Table) -> str:
         if sql is not None:
             _shapes.move_to_end(shape)
     if sql is None:
-        sql = con.compile(shape.to_expr())
+        sql = compile_anew(shape.to_expr())
         with _lock:
             _shapes[shape] = sql
             while len(_shapes) > MAX_SHAPES:
@@ -263,7 +277,7 @@ def materialise_small(expr: ibis.Table, limit: int) -> ibis.Table | None:
     if expr._find_backend().name != "duckdb":
         return None
     con = connection()
-    query = _compiled(con, expr)
+    query = con.compile(expr)
     name = "m_" + hashlib.sha1(f"at most {limit}: {query}".encode()).hexdigest()[:24]
     with _lock:
         if name in _oversized:

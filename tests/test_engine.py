@@ -118,9 +118,20 @@ def test_a_query_shape_is_compiled_once_and_reads_its_own_tables(tmp_path):
 
     before = len(engine._shapes)
     first, second, swapped = both(a, b), both(c, d), both(b, a)
-    sql = [engine._compiled(engine.connection(), query) for query in (first, second, swapped)]
-    assert sql == [engine.connection().compile(query) for query in (first, second, swapped)]
+    con = engine.connection()  # its compile goes through the shapes
+    sql = [con.compile(query) for query in (first, second, swapped)]
+    assert sql == [type(con).compile(con, query) for query in (first, second, swapped)]  # Ibis's own, compiled anew
     assert len(engine._shapes) == before + 1
     assert sorted(engine.materialise(first).x.execute()) == [4, 6]  # a's 2, 3 that b also has
     assert sorted(engine.materialise(second).x.execute()) == [40]
     assert sorted(engine.materialise(swapped).x.execute()) == [4, 6]  # b's 2, 3 (its 4 is not in a)
+
+
+def test_a_query_over_data_sent_from_python_is_not_kept_with_its_data(tmp_path):
+    path = tmp_path / "n.parquet"
+    pd.DataFrame({"x": [1, 2, 3]}).to_parquet(path)
+    table = engine.parquet_table(path)
+    before = len(engine._shapes)
+    asked = ibis.memtable(pd.DataFrame({"x": [2, 3, 9]}))
+    assert sorted(table.semi_join(asked, "x").x.execute()) == [2, 3]
+    assert len(engine._shapes) == before
