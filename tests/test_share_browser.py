@@ -208,3 +208,19 @@ def test_screenshot_of_each_page(server, browser):
         assert not page.locator('[data-testid="stException"]').count()
         screenshot(page, name)
     page.close()
+
+
+def test_presentation_mode_fits_the_widest_table_on_the_page(server, browser):
+    """Stage durations by segment has nine columns: in presentation mode at 1400 px (sidebar open) every column is
+    shown, none cut off at the table's edge."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(f"{server.url}/Stage_durations?present=1")
+    wait_ready(page, "Out of order")
+    tables = page.locator('[data-testid="stMain"] [data-testid="stTable"]')
+    tables.first.wait_for(timeout=30_000)
+    widths = tables.evaluate_all("""ts => ts.map(t => [t.querySelectorAll('thead th').length,
+        Math.max(...[t, ...t.querySelectorAll('*')].map(e => e.scrollWidth - e.clientWidth))])""")
+    assert max(columns for columns, _ in widths) >= 9
+    assert all(overflow <= 1 for _, overflow in widths), widths
+    screenshot(page, "stage-durations-presentation")
+    page.close()

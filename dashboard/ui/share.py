@@ -31,6 +31,8 @@ html { font-size: 20px; }
 [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 1rem; }
 [data-testid="stMain"] [data-testid="stTable"] td, [data-testid="stMain"] [data-testid="stTable"] th { font-size: 1rem; }
+[data-testid="stMain"] [data-testid="stTable"] table:has(th:nth-child(9)) :is(td, th) { font-size: 0.8rem; padding-left: 0.3rem; padding-right: 0.3rem; }
+[data-testid="stMain"] [data-testid="stTable"], [data-testid="stMain"] [data-testid="stTable"] > div { overflow-x: auto !important; }
 [data-testid="stMain"] [data-testid="stMultiSelectTagsContainer"] { flex-wrap: wrap; overflow: visible; height: auto; mask-image: none; }
 [data-testid="stMain"] [data-testid="stMultiSelect"] [role="group"] { height: auto; max-height: none; }
 [data-testid="stSidebar"] { min-width: 24rem; }
