@@ -81,6 +81,11 @@ class EventDataset:
     def has_revenue(self) -> bool:
         return bool(self.mapping.revenue)
 
+    @property
+    def revenue_currency(self) -> str | None:
+        """The currency sign the revenue values were written with (€, $, £, ¥, ₩), when they all used one."""
+        return self.quality.get("revenue_currency")
+
     def __repr__(self) -> str:
         return f"EventDataset(id={self.id!r}, name={self.name!r}, filters={self.filters.describe()!r})"
 

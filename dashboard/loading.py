@@ -24,7 +24,7 @@ from .codes import CODED, CODES, add_codes
 from .engine import connection
 from .errors import FileReadError, NoValidRowsError
 from .mapping import Mapping
-from .numbers import count, parse_numbers
+from .numbers import count, currency_signs, parse_numbers
 from .reading import OpenedFile
 from .settings import get_settings
 from .stages import normalise_stage, propose_stage_order
@@ -71,7 +71,7 @@ def load_events(opened: OpenedFile, mapping: Mapping, out_dir: Path, *,
     segments = [{"column": segment_slug(s, taken), "label": s} for s in mapping.segments]
     staging = out_dir / "staging.parquet"
     writer = _Writers(staging, out_dir / "set_aside.parquet", opened.columns)
-    fmt, reasons, warnings, rows_read = None, Counter(), Counter(), 0
+    fmt, reasons, warnings, signs, rows_read = None, Counter(), Counter(), Counter(), 0
     max_rows = get_settings().max_rows
     report(0.02, "Reading the file…")
     try:
@@ -88,6 +88,8 @@ def load_events(opened: OpenedFile, mapping: Mapping, out_dir: Path, *,
             writer.write(kept, rejected)
             reasons.update(rejected["_reason"].value_counts().to_dict())
             warnings.update(batch_warnings)
+            if mapping.revenue:
+                signs.update(currency_signs(batch[mapping.revenue]))
             report(0.05 + 0.65 * min(1.0, rows_read / max(opened.estimated_rows, rows_read, 1)), f"Read {rows_read:,} rows…")
         if opened.ragged_rows:
             writer.write_ragged(opened.ragged_rows)
@@ -104,6 +106,8 @@ def load_events(opened: OpenedFile, mapping: Mapping, out_dir: Path, *,
             f"All {rows_read:,} rows had to be set aside ({top}), so nothing is left to analyse.",
             hint="Check the Customer id and Timestamp columns under Column mapping.",
         )
+    if len(signs) > 1:
+        warnings[f"value/revenue written in several currencies ({', '.join(signs)}), summed as plain numbers"] += sum(signs.values())
     report(0.75, "Indexing customers and checking duplicates…")
     result = _finish(staging, out_dir / "events.parquet", segments, stage_order)
     staging.unlink(missing_ok=True)
@@ -112,6 +116,7 @@ def load_events(opened: OpenedFile, mapping: Mapping, out_dir: Path, *,
         set_aside_reasons=dict(reasons.most_common()), warnings=[f"{n:,} rows: {w}" for w, n in warnings.items()],
         timestamp_format=(fmt or TimestampFormat("iso")).describe(),
         timestamp_ambiguous=bool(fmt and fmt.ambiguous),
+        revenue_currency=next(iter(signs)) if len(signs) == 1 else None,
     )
     result.timestamp_format = {"kind": fmt.kind if fmt else "iso", "ambiguous": bool(fmt and fmt.ambiguous)}
     report(1.0, "Done")

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pandas as pd
 
+CURRENCY_SIGNS = "€$£¥₩"
 _JUNK = re.compile(r"[\s\u00a0'€$£¥₩]")
 
 
@@ -38,6 +40,14 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     distinct = text.dropna().unique()
     lookup = {value: parse_number_text(value) for value in distinct}
     return text.map(lookup).astype("Float64")
+
+
+def currency_signs(values: pd.Series) -> Counter:
+    """How many values name each currency sign (text only: numbers carry none)."""
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return Counter()
+    text = values.dropna().astype("string")
+    return Counter({sign: int(text.str.contains(sign, regex=False).sum()) for sign in CURRENCY_SIGNS}) + Counter()
 
 
 def count(value) -> int:

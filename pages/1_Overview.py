@@ -25,7 +25,8 @@ ui.key_figures([
      f"Customers with a '{target}' touchpoint ÷ all customers in view." if target else "No conversion stage in this dataset."),
     ("Median time to convert", "—" if nan(numbers["median_days_to_convert"]) else f"{numbers['median_days_to_convert']:.1f} days",
      "From a customer's first touchpoint to their first conversion-stage touchpoint, converters only."),
-    ("Revenue", "—" if nan(numbers["revenue"]) else f"{numbers['revenue']:,.0f}", "Sum of the value/revenue column in view."),
+    ("Revenue", "—" if nan(numbers["revenue"]) else ui.money(numbers["revenue"], dataset.revenue_currency),
+     "Sum of the value/revenue column in view" + (f" (written in {dataset.revenue_currency} in the file)." if dataset.revenue_currency else ".")),
 ])
 ui.touchpoint_filter_note(dataset)
 if dataset.has_stages:

@@ -146,3 +146,35 @@ def test_sample_has_the_promised_shape(store):
     assert set(sample.segments) == {"region", "plan", "campaign", "device"} and sample.has_revenue
     transcripts = sample.manifest["transcripts"]
     assert transcripts["conversations"] > 3000 and transcripts["unlinked"] == 0 and transcripts["not_scored"] == 0
+
+
+EUROS = """customer,when,stage,amount
+a,2025-01-01 09:00,awareness,
+a,2025-01-02 09:00,conversion,"€1.200,50"
+b,2025-01-03 09:00,conversion,"€30,25"
+"""
+
+
+def test_revenue_written_with_a_currency_sign_keeps_it(store, tmp_path):
+    events = read_events(write(tmp_path / "euros.csv", EUROS), store=store, mapping={"revenue": "amount"})
+    assert events.revenue_currency == "€"
+    assert events.to_pandas()["revenue"].sum() == 1230.75
+    assert events.quality["warnings"] == []
+
+
+def test_revenue_in_several_currencies_is_summed_with_a_warning(store, tmp_path):
+    mixed = EUROS.replace('"€30,25"', "$30.25")
+    events = read_events(write(tmp_path / "mixed.csv", mixed), store=store, mapping={"revenue": "amount"})
+    assert events.revenue_currency is None
+    assert events.quality["warnings"] == ["2 rows: value/revenue written in several currencies (€, $), summed as plain numbers"]
+
+
+def test_the_overview_shows_revenue_in_the_file_currency(store, store_dir, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    events = read_events(write(tmp_path / "euros.csv", EUROS), store=store, mapping={"revenue": "amount"})
+    app = AppTest.from_file("../app.py", default_timeout=60)
+    app.query_params["ds"] = events.id
+    app.switch_page("pages/1_Overview.py").run()
+    assert not app.exception
+    assert next(m.value for m in app.metric if m.label == "Revenue") == "€1,231"

@@ -116,6 +116,12 @@ PERCENT_COLUMNS = {"negative_share"}  # shares 0–1 shown as %
 PERCENT_POINTS_SUFFIX = "_pct"  # columns already on a 0–100 scale, shown with a % sign
 
 
+def money(value: float, sign: str | None) -> str:
+    """12345.6, '€' → '€12,346'; a negative total keeps its sign first (−€5); no sign: the plain number."""
+    text = f"{abs(value):,.0f}"
+    return ("−" if value < 0 else "") + (sign or "") + text
+
+
 PROJECTOR_MAX_ROWS = 30  # in presentation mode, tables up to this long are drawn as text that the larger font enlarges
 
 
