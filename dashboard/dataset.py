@@ -73,9 +73,12 @@ class EventDataset:
 
     @property
     def every_touchpoint_staged(self) -> bool:
-        """True when every touchpoint has a stage of the stage order (known from the load's statistics)."""
+        """True when every touchpoint has a stage of the stage order (known from the load's statistics). Never for a
+        connected table: what reads it uses least(), which some engines (Trino, MySQL) answer with null when any
+        argument is null."""
         listed = self.values("stage")
-        return bool(listed) and len(listed) < MAX_FILTER_VALUES and self.quality.get("rows_without_stage") == 0
+        return (not self.is_connected and bool(listed) and len(listed) < MAX_FILTER_VALUES
+                and self.quality.get("rows_without_stage") == 0)
 
     @property
     def has_revenue(self) -> bool:

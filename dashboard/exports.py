@@ -189,10 +189,17 @@ def touchpoint_count(dataset) -> int:
     return int(dataset.table.count().execute())
 
 
-def touchpoints_frame(dataset) -> pd.DataFrame:
-    """The filtered touchpoints in event order: file row, customer, UTC time, stage, channel, touchpoint, revenue, segments."""
+def touchpoints_query(dataset):
+    """The filtered touchpoints' export columns (and ``seq`` when there is one), sorted by it as the query's last
+    step: an engine may drop an ORDER BY inside a subquery (Trino does)."""
     table = dataset.rows()
     columns = [c for c in TOUCHPOINT_COLUMNS if c in table.columns] + [c for c in dataset.segments if c in table.columns]
-    ordered = table.order_by("seq") if "seq" in table.columns else table
-    frame = ordered.select(*columns).to_pandas()
+    return table.select(*columns, "seq").order_by("seq") if "seq" in table.columns else table.select(*columns)
+
+
+def touchpoints_frame(dataset) -> pd.DataFrame:
+    """The filtered touchpoints in event order: file row, customer, UTC time, stage, channel, touchpoint, revenue, segments."""
+    frame = touchpoints_query(dataset).to_pandas()
+    frame = frame.drop(columns="seq") if "seq" in frame.columns else frame
+    columns = list(frame.columns)
     return frame.rename(columns={"ts": "timestamp_utc", **{c: label for c, label in dataset.segments.items() if label not in columns}})

@@ -149,3 +149,8 @@ def test_touchpoints_export_is_the_filtered_events_in_order(shared_store_dir, mo
     assert len(frame) == dataset.table.count().execute() > 0 and frame["customer_id"].notna().all()
     assert set(frame["channel"]) == {"email"} and set(frame["region"]) == {"Europe"}
     assert frame.groupby("customer_id")["timestamp_utc"].apply(lambda s: s.is_monotonic_increasing).all()
+    import ibis
+
+    from dashboard.exports import touchpoints_query
+    sql = ibis.to_sql(touchpoints_query(dataset), dialect="trino")  # the sort is the outermost step on any engine
+    assert sql.count("ORDER BY") == 1 and "ORDER BY" in sql[sql.rindex(")"):]  # after the last subquery closes

@@ -43,6 +43,7 @@ def connected(spark_connection, tmp_path_factory):
 
 def test_connect_describes_the_table_in_the_engine(connected):
     assert connected.is_connected and connected.mapping.customer_id == "user"
+    assert not connected.every_touchpoint_staged  # first_ts stays min(ts): least() skips nulls on some engines only
     assert connected.quality["rows_kept"] == EVENTS and connected.quality["customers"] == CUSTOMERS
     assert connected.stage_order == STAGES and sorted(connected.values("channel")) == ["email", "store", "web"]
     text = (connected.folder / "manifest.json").read_text()

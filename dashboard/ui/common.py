@@ -119,7 +119,7 @@ PERCENT_POINTS_SUFFIX = "_pct"  # columns already on a 0–100 scale, shown with
 def money(value: float, sign: str | None) -> str:
     """12345.6, '€' → '€12,346'; a negative total keeps its sign first (−€5); no sign: the plain number."""
     text = f"{abs(value):,.0f}"
-    return ("−" if value < 0 else "") + (sign or "") + text
+    return ("−" if value < 0 and text != "0" else "") + (sign or "") + text
 
 
 PROJECTOR_MAX_ROWS = 30  # in presentation mode, tables up to this long are drawn as text that the larger font enlarges
