@@ -104,9 +104,7 @@ def _ordered_from_summary(events: EventDataset, steps: list[str], limit: int | N
     column, keys = step_column(events, "stage", steps)
     hits = _step_events(events, column, keys[1:])  # step 1 is not needed again: t1 came from the summary
     exact = _resumed(hits.semi_join(entry, "customer_key"), entry, keys, limit)
-    exact = exact.select("customer_key", "t1", "reached", t_last=ibis.cases((exact.reached == len(steps), exact.t_last),
-                                                                           else_=ibis.null(exact.t_last.type())))
-    return direct.select("customer_key", "t1", "reached", "t_last").union(exact)
+    return direct.select("customer_key", "t1", "reached", "t_last").union(_progress_columns(exact, len(steps)))
 
 
 GOING, STOPPED, UNDECIDED = 0, 1, 2  # a customer's status while the summary decides the ordered funnel
@@ -116,26 +114,31 @@ EXACT, GONE, SURE, OPEN = 1, 2, 3, 4  # what a step's first and last times decid
 def _next_step(state: ibis.Table, j: int, rank: int, limit: int | None) -> ibis.Table:
     """``state`` after step j (stage of rank ``rank``) for the customers still going (see above): two projections,
     what the step's times decide, then the new state."""
+    def bounds(table: ibis.Table, step: ibis.Value) -> tuple[ibis.Value, ibis.Value]:
+        """t_j's lower and upper bound once step j is reached (EXACT or SURE)."""
+        first, last = table[first_column(rank)], table[last_column(rank)]
+        return (ibis.cases((step == EXACT, first), else_=ibis.greatest(table.lo, first)),
+                ibis.cases((step == EXACT, first), else_=last))
+
     first, last = state[first_column(rank)], state[last_column(rank)]
     step = ibis.cases((state.status != GOING, 0), (first >= state.hi, EXACT), (last.isnull() | (last < state.lo), GONE),
                       (last >= state.hi, SURE), else_=OPEN)
     if limit is not None:  # reached only within the window: decided when t_j's bounds are both in it or both out
-        lo = ibis.cases((step == EXACT, first), else_=ibis.greatest(state.lo, first))
-        hi = ibis.cases((step == EXACT, first), else_=last)
+        lo, hi = bounds(state, step)
         moved = (step == EXACT) | (step == SURE)
         step = ibis.cases((moved & (seconds_between(lo, state.t1) > limit), GONE),
                           (moved & (seconds_between(hi, state.t1) > limit), OPEN), else_=step)
     state = state.mutate(step=step.cast("int8"))
-    first, last, step = state[first_column(rank)], state[last_column(rank)], state.step
+    step = state.step
     moved = (step == EXACT) | (step == SURE)
+    lo, hi = bounds(state, step)
     return state.select(
         *[c for c in state.columns if c not in ("step", "lo", "hi", "reached", "status", "exact_reached", "exact_t")],
-        lo=ibis.cases((step == EXACT, first), (step == SURE, ibis.greatest(state.lo, first)), else_=state.lo),
-        hi=ibis.cases((step == EXACT, first), (step == SURE, last), else_=state.hi),
+        lo=ibis.cases((moved, lo), else_=state.lo), hi=ibis.cases((moved, hi), else_=state.hi),
         reached=state.reached + moved.cast("int32"),
         status=ibis.cases((step == GONE, STOPPED), (step == OPEN, UNDECIDED), else_=state.status).cast("int8"),
         exact_reached=ibis.cases((step == EXACT, j), else_=state.exact_reached).cast("int32"),
-        exact_t=ibis.cases((step == EXACT, first), else_=state.exact_t))
+        exact_t=ibis.cases((step == EXACT, state[first_column(rank)]), else_=state.exact_t))
 
 
 def _resumed(hits: ibis.Table, entry: ibis.Table, keys: list, limit: int | None) -> ibis.Table:

@@ -7,7 +7,7 @@ from collections import Counter
 import pandas as pd
 
 CURRENCY_SIGNS = "€$£¥₩"
-_JUNK = re.compile(r"[\s\u00a0'€$£¥₩]")
+_JUNK = re.compile(rf"[\s\u00a0'{re.escape(CURRENCY_SIGNS)}]")
 
 
 def parse_number_text(text: str) -> float | None:
@@ -46,8 +46,9 @@ def currency_signs(values: pd.Series) -> Counter:
     """How many values name each currency sign (text only: numbers carry none)."""
     if pd.api.types.is_numeric_dtype(values.dtype):
         return Counter()
-    text = values.dropna().astype("string")
-    return Counter({sign: int(text.str.contains(sign, regex=False).sum()) for sign in CURRENCY_SIGNS}) + Counter()
+    counts = values.dropna().astype("string").value_counts()  # each distinct text looked at once
+    found = {sign: int(counts[counts.index.str.contains(sign, regex=False)].sum()) for sign in CURRENCY_SIGNS}
+    return Counter({sign: n for sign, n in found.items() if n})
 
 
 def count(value) -> int:

@@ -14,22 +14,22 @@ import ibis
 
 from .codes import NONE_CODE, encode, is_coded, step_value
 from .dataset import EventDataset
+from .loading import MAX_FILTER_VALUES  # an attribute listing this many values at load may have more
 from .numbers import count
 
 ROLLUP_MAX_GROUPS = 200  # the attributes' value combinations the whole-dataset counts are split by, at most
-MAX_VALUES_LISTED = 500  # an attribute listing this many values at load may have more (see ``dashboard.loading``)
 
 
 def rollup_segments(events: EventDataset) -> list[str]:
     """The constant attributes the whole-dataset counts are split by: in load order, each listing fewer than
-    MAX_VALUES_LISTED values at load, while the product of their value counts (blank included) stays within
+    MAX_FILTER_VALUES values at load, while the product of their value counts (blank included) stays within
     ROLLUP_MAX_GROUPS."""
     chosen, groups = [], 1
     for column in events.segments:
         if column not in events.constant_segments:
             continue
         size = len(events.values(column)) + 1
-        if len(events.values(column)) >= MAX_VALUES_LISTED or groups * size > ROLLUP_MAX_GROUPS:
+        if len(events.values(column)) >= MAX_FILTER_VALUES or groups * size > ROLLUP_MAX_GROUPS:
             continue
         chosen.append(column)
         groups *= size
