@@ -138,7 +138,9 @@ def negative_topics(turns: pd.DataFrame, conversations: pd.DataFrame, *, topics:
             continue
         ranked_texts = (chosen["text"].iloc[i][:300] for i in members[np.argsort(-weights[members, t], kind="stable")])
         examples = list(dict.fromkeys(ranked_texts))[:2] + ["", ""]  # two different turns (the same words often recur)
-        rows.append({"topic": t + 1, "top_terms": ", ".join(vocabulary[np.argsort(-model.components_[t])[:terms]]),
+        weight = model.components_[t]
+        top = [i for i in np.argsort(-weight, kind="stable")[:terms] if weight[i] > weight.max() / 100]  # not the topic's unused words
+        rows.append({"topic": t + 1, "top_terms": ", ".join(vocabulary[top]),
                      "turns": int(len(members)), "example_1": examples[0], "example_2": examples[1]})
     ranked = pd.DataFrame(rows, columns=columns).sort_values("turns", ascending=False, kind="stable").reset_index(drop=True)
     return ranked.assign(topic=range(1, len(ranked) + 1))  # topic 1 is the largest
