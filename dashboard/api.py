@@ -9,7 +9,7 @@ import pandas as pd
 
 from .dataset import EventDataset, open_dataset
 from .errors import FileReadError
-from .loading import Progress, apply_stage_order, load_events
+from .loading import Progress, apply_stage_order, cluster_columns, load_events
 from .mapping import Mapping, propose_mapping
 from .prepare import prepare_default_views
 from .reading import open_table_file
@@ -105,7 +105,8 @@ def set_stage_order(dataset_id: str, order: list[str], *, store: DatasetStore | 
         store.update(dataset_id, stage_order=cleaned)
         return open_dataset(dataset_id, store)
     try:
-        apply_stage_order(dataset.folder / EVENTS, cleaned)
+        segments = dataset.manifest.get("segments", [])
+        apply_stage_order(dataset.folder / EVENTS, cleaned, cluster=cluster_columns(segments, dataset.manifest.get("values", {})))
     except OSError as exc:
         raise _store_error(exc) from exc
     store.update(dataset_id, stage_order=cleaned)

