@@ -19,6 +19,7 @@ navigation = st.navigation(PAGES)
 
 with ui.unexpected_errors():  # a bug shows a plain message, not a stack trace
     state, dataset = ui.resolve_state()
+    ui.ready_filtered_views(dataset)  # in the background, once per dataset version and process
     problems = ui.url_warnings()
     if problems:
         st.warning("Some parts of the link could not be used and were reset: " + ui.plain("; ".join(problems)) + ".")

@@ -135,3 +135,24 @@ def test_a_query_over_data_sent_from_python_is_not_kept_with_its_data(tmp_path):
     asked = ibis.memtable(pd.DataFrame({"x": [2, 3, 9]}))
     assert sorted(table.semi_join(asked, "x").x.execute()) == [2, 3]
     assert len(engine._shapes) == before
+
+
+def test_readied_shapes_leave_a_filtered_view_only_its_filters_to_compile(store_dir):
+    """After ``warm_query_shapes`` (the app runs it when it opens a dataset), an Overview and Flow for new filters
+    compile only the queries that carry the filters' values (the copy of the view, the daily counts' filters)."""
+    from dashboard import flow, overview, sample_events
+    from dashboard.funnel import funnel
+    from dashboard.prepare import warm_query_shapes
+
+    for thread in threading.enumerate():  # readying started by an app test: its shapes would count here
+        if thread.name.startswith("journey-lens-ready"):
+            thread.join()
+    dataset = sample_events()
+    warm_query_shapes(dataset)
+    before = set(engine._shapes)
+    view = dataset.filter(channels=["email", "web"], segments={"region": [dataset.values("region")[0]]})
+    codes = sorted(view.values("channel").index(c) for c in ("email", "web"))
+    for analytics in (overview.kpis, funnel, overview.segment_conversion, overview.touchpoints_over_time, flow.path_counts):
+        analytics(view)
+    new = [engine._shapes[shape] for shape in engine._shapes if shape not in before]
+    assert 1 <= len(new) <= 5 and all("IN (" in sql and "region" in sql for sql in new), new

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import duckdb
 import streamlit as st
@@ -10,6 +11,7 @@ from .. import durations, exports, flow, funnel, overview, sentiment
 from ..dataset import EventDataset, open_dataset
 from ..engine import computation
 from ..filters import FilterState
+from ..prepare import warm_query_shapes
 from .state import store
 
 ANALYTICS = {
@@ -42,8 +44,25 @@ def _run(name: str, dataset_id: str, version: str, fields: tuple, args: tuple, o
             return ANALYTICS[name](open_dataset(dataset_id, store()).filter(state), *args, **dict(options))
 
 
+def _version(dataset: EventDataset) -> str:
+    return f"{dataset.manifest.get('updated_at')}|{'/'.join(dataset.stage_order)}|{dataset.manifest.get('transcripts', {}).get('attached_at')}"
+
+
 def compute(name: str, dataset: EventDataset, *args, **options):
     """Run analytics function ``name`` on ``dataset`` (with its filters), served from cache when repeated."""
-    version = f"{dataset.manifest.get('updated_at')}|{'/'.join(dataset.stage_order)}|{dataset.manifest.get('transcripts', {}).get('attached_at')}"
     fields = tuple(getattr(dataset.filters, f.name) for f in dataclasses.fields(FilterState))
-    return _run(name, dataset.id, version, fields, tuple(args), tuple(sorted(options.items())))
+    return _run(name, dataset.id, _version(dataset), fields, tuple(args), tuple(sorted(options.items())))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _readied(dataset_id: str, version: str) -> threading.Thread:
+    thread = threading.Thread(target=warm_query_shapes, args=(open_dataset(dataset_id, store()),),
+                              name=f"journey-lens-ready-{dataset_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def ready_filtered_views(dataset: EventDataset) -> None:
+    """Once per dataset version and server process, compile the queries of filtered views in the background
+    (``dashboard.prepare.warm_query_shapes``), so the first filter a user picks is answered as fast as the next."""
+    _readied(dataset.id, _version(dataset))
