@@ -56,6 +56,9 @@ COMBOS = {
     "one month (9%)": FilterState(date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)),
     "all channels but store (88%)": FilterState(channels=("web", "email", "paid ads", "social", "app", "chatbot", "call centre")),
     "reached retention (stage filter)": FilterState(stages=("retention",)),
+    "one week (2%)": FilterState(date_from=date(2025, 3, 1), date_to=date(2025, 3, 7)),
+    "one touchpoint (2.5%)": FilterState(touchpoints=("touchpoint 3",)),
+    "plan=premium + email (4%)": FilterState(channels=("email",)).with_segments({"plan": ["premium"]}),
 }
 
 
@@ -73,6 +76,8 @@ def pandas_filter(frame: pd.DataFrame, state: FilterState) -> pd.DataFrame:
         keep &= frame["ts"] < pd.Timestamp(state.date_to) + pd.Timedelta(days=1)
     if state.channels:
         keep &= frame["channel"].isin(state.channels)
+    if state.touchpoints:
+        keep &= frame["touchpoint"].isin(state.touchpoints)
     for column, values in state.segments:
         keep &= frame[column].isin(values)
     kept = frame[keep]
@@ -129,7 +134,7 @@ def main() -> None:
                     tabs.append((combo, {tab: timed(lambda: ANALYTICS[n](filtered, *a, **o))[0] for tab, (n, a, o) in FUNNEL_TABS.items()}))
             ours[combo] = numbers(filtered)
         engine_peak = peak_mb()
-        columns = ["customer_key", "ts", "stage", "stage_rank", "row_id", "channel", "region"]
+        columns = ["customer_key", "ts", "stage", "stage_rank", "row_id", "channel", "touchpoint", "region", "plan"]
         read_s, frame = timed(lambda: dataset.base_table.select(*columns).execute())
         print(f"(pandas baseline: {read_s:.1f} s to read the {len(frame):,} rows into memory, not counted below)\n")
         print("| page | filters | engine s | target s | met | cached s | pandas s | ratio | same numbers |")
