@@ -207,6 +207,7 @@ MAX_SHAPES = 512  # compiled queries kept (see ``_compiled``)
 _shapes: OrderedDict[int, str] = OrderedDict()  # a query's shape (see ``_shape``) → its SQL
 _interned: dict[tuple, int] = {}  # a node's shape, its children's shapes as numbers → its number
 MAX_INTERNED = 200_000
+_generation = 0  # counts restarts of the numbering: SQL compiled under an older one is not kept
 STAND_IN = "jl_stand_in_{}_"
 
 
@@ -224,7 +225,9 @@ def _compiled(compile_anew, expr: ibis.Table) -> str:
     tables: list[ops.DatabaseTable] = []
     try:
         with _lock:
-            shape = _shape(op, tables)
+            if len(_interned) > MAX_INTERNED:
+                forget_shapes()
+            generation, shape = _generation, _shape(op, tables)
             sql = _shapes.get(shape)
             if sql is not None:
                 _shapes.move_to_end(shape)
@@ -235,9 +238,10 @@ def _compiled(compile_anew, expr: ibis.Table) -> str:
                      for i, t in enumerate(tables)}
         sql = compile_anew(op.replace(stand_ins).to_expr())
         with _lock:
-            _shapes[shape] = sql
-            while len(_shapes) > MAX_SHAPES:
-                _shapes.popitem(last=False)
+            if generation == _generation:  # numbered anew meanwhile: this number may stand for another query now
+                _shapes[shape] = sql
+                while len(_shapes) > MAX_SHAPES:
+                    _shapes.popitem(last=False)
     for i, table in enumerate(tables):
         sql = sql.replace(f'"{STAND_IN.format(i)}"', f'"{table.name}"')
     return sql
@@ -248,9 +252,6 @@ def _shape(op: ops.Node, tables: list) -> int:
     ``tables`` in the order first met, the order the stand-ins are numbered in). Each node is numbered from its
     type, its plain arguments and its children's numbers, so a node met twice costs one dictionary lookup (about
     ten times faster than rebuilding the query around stand-ins to compare it). Called under the lock."""
-    if len(_interned) > MAX_INTERNED:  # numbers restart: the SQL kept under the old ones goes with them
-        _interned.clear()
-        _shapes.clear()
     seen: dict[int, int] = {}
     found: dict[ops.DatabaseTable, int] = {}
 
@@ -273,7 +274,7 @@ def _shape(op: ops.Node, tables: list) -> int:
 
     def plain(value):
         if isinstance(value, Node):
-            return number(value)
+            return ("node", number(value))  # never equal to a plain number argument
         if isinstance(value, tuple):
             return ("tuple", *map(plain, value))
         if isinstance(value, Mapping):
@@ -282,6 +283,14 @@ def _shape(op: ops.Node, tables: list) -> int:
         return value
 
     return number(op)
+
+
+def forget_shapes() -> None:
+    """Forget every compiled query and restart the shapes' numbering (called under the lock)."""
+    global _generation
+    _interned.clear()
+    _shapes.clear()
+    _generation += 1
 
 
 def _key_lock(name: str) -> threading.Lock:

@@ -153,6 +153,8 @@ def test_readied_shapes_leave_a_filtered_view_only_its_filters_to_compile(store_
         if thread.name.startswith("journey-lens-ready"):
             thread.join()
     dataset = sample_events()
+    with engine._lock:  # what earlier tests compiled would pass for what readying compiles
+        engine.forget_shapes()
     warm_query_shapes(dataset)
     views = [dataset.filter(channels=["email", "web"], segments={"region": [dataset.values("region")[0]]}),
              dataset.filter(touchpoints=dataset.values("touchpoint")[1:3])]
@@ -162,3 +164,32 @@ def test_readied_shapes_leave_a_filtered_view_only_its_filters_to_compile(store_
             analytics(view)
         new = [engine._shapes[shape] for shape in engine._shapes if shape not in before]
         assert 1 <= len(new) <= 5 and all(" IN (" in sql for sql in new), new
+
+
+def test_sql_compiled_while_the_shapes_were_numbered_anew_is_not_kept(tmp_path):
+    """Numbers restart when the numbering grows too large; SQL compiled under an old number must not be kept under
+    it (the number may stand for another query by then)."""
+    path = tmp_path / "n.parquet"
+    pd.DataFrame({"x": [1, 2, 3]}).to_parquet(path)
+    table = engine.parquet_table(path)
+    query = table.filter(table.x > 1)
+    con = engine.connection()
+
+    def compile_while_renumbered(expr):
+        with engine._lock:
+            engine.forget_shapes()
+        return type(con).compile(con, expr)
+
+    sql = engine._compiled(compile_while_renumbered, query)
+    assert "jl_stand_in" not in sql and sorted(row[0] for row in con.raw_sql(sql).fetchall()) == [2, 3]
+    assert len(engine._shapes) == 0
+
+
+def test_readying_skips_a_last_day_that_is_not_small(store_dir, monkeypatch):
+    from dashboard import prepare, sample_events
+
+    dataset = sample_events()
+    views = prepare._small_views(dataset)
+    assert [bool(v.filters.touchpoints) for v in views] == [False, True]  # the sample has revenue: two kinds of view
+    monkeypatch.setattr(prepare, "WARMED_MAX_ROWS", 5)  # the sample's last day has more touchpoints
+    assert prepare._small_views(dataset) == []
