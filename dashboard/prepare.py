@@ -17,7 +17,7 @@ from .engine import clear_persisted, computation
 from .errors import JourneyLensError, OptionError
 from .flow import DEFAULT_STEPS, customer_paths, path_width
 from .funnel import funnel_customers
-from .rollup import daily_counts
+from .rollup import daily_counts, touchpoints_in_view
 from .store import RESULTS
 
 
@@ -49,15 +49,31 @@ def warm_query_shapes(dataset: EventDataset) -> None:
     constant attributes: ``dashboard.rollup``), with it otherwise (a touchpoint filter, say). The app starts it in
     the background when it opens a dataset. Best effort: a failure is logged, never shown (the pages report
     their own)."""
+    try:
+        views = _small_views(dataset)
+        for view in views:
+            _run_defaults(view)
+    except Exception:  # noqa: BLE001 — readying is optional (the dataset may even have been deleted meanwhile)
+        logging.getLogger(__name__).warning("readying the queries of %s failed", dataset.id, exc_info=True)
+
+
+WARMED_MAX_ROWS = 200_000  # a last day with more touchpoints is not worth computing twice (a one-day extract)
+
+
+def _small_views(dataset: EventDataset) -> list[EventDataset]:
+    """The last day's view and, for a dataset with revenue, the same filtered on its touchpoints; none when the
+    last day is not small."""
     last_day = str(dataset.quality.get("last_ts", ""))[:10]
     if dataset.is_connected or not last_day or not dataset.has_stages:
-        return
+        return []
     day = date.fromisoformat(last_day)
     views = [dataset.unfiltered().filter(date_from=day, date_to=day)]
+    counted = touchpoints_in_view(views[0])
+    if counted is None or counted > WARMED_MAX_ROWS:
+        return []
     if dataset.has_revenue and dataset.values("touchpoint"):
         views.append(views[0].filter(touchpoints=dataset.values("touchpoint")))  # every listed one: the day's are among them
-    for view in views:
-        _run_defaults(view)
+    return views
 
 
 def _run_defaults(view: EventDataset) -> None:

@@ -55,8 +55,8 @@ def compute(name: str, dataset: EventDataset, *args, **options):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _readied(dataset_id: str, version: str) -> threading.Thread:
-    thread = threading.Thread(target=warm_query_shapes, args=(open_dataset(dataset_id, store()),),
+def _readied(dataset_id: str, version: str, _dataset: EventDataset) -> threading.Thread:
+    thread = threading.Thread(target=warm_query_shapes, args=(_dataset.unfiltered(),),
                               name=f"journey-lens-ready-{dataset_id}", daemon=True)
     thread.start()
     return thread
@@ -65,4 +65,4 @@ def _readied(dataset_id: str, version: str) -> threading.Thread:
 def ready_filtered_views(dataset: EventDataset) -> None:
     """Once per dataset version and server process, compile the queries of filtered views in the background
     (``dashboard.prepare.warm_query_shapes``), so the first filter a user picks is answered as fast as the next."""
-    _readied(dataset.id, _version(dataset))
+    _readied(dataset.id, _version(dataset), dataset)
